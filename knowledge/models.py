@@ -1,0 +1,241 @@
+"""Pydantic models of a framework pack (the data files under ``knowledge/packs/``).
+
+A pack describes one evaluation framework: its level scale, capability models,
+predicate bands, domains, aspects, indicators (with criteria and evidence per
+level), glossary and practical scoring rules. The models check the shape of
+each part; ``knowledge.packs`` checks how the parts fit together (weights,
+gaps, references).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Text = str
+Confidence = Literal["tinggi", "sedang-tinggi", "sedang", "rendah-sedang", "rendah"]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are refused so a typo in an operator's pack is reported."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Framework(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    version: str
+    title: Text
+    title_en: Text
+    short_title: Text
+    legal_basis: list[Text]
+    evaluation_years: list[int]
+    index_name: Text = "Indeks SPBE"
+    confidence: Confidence = "tinggi"
+    # Shown to users wherever this framework's results or criteria appear.
+    caveats: list[Text] = []
+    caveats_en: list[Text] = []
+    formula: Text
+    rounding: Text
+    has_level_criteria: bool = True
+    has_level_evidence: bool = True
+
+
+class ValueRange(_Strict):
+    """The range of indicator values that counts as one level (fractional scales)."""
+
+    min: Decimal
+    max: Decimal
+
+
+class LevelScale(_Strict):
+    min: int
+    max: int
+    # True when an indicator value may lie between levels (e.g. 1.26).
+    fractional: bool = False
+    ranges: dict[int, ValueRange] = {}
+    note: Text | None = None
+
+    def levels(self) -> list[int]:
+        return list(range(self.min, self.max + 1))
+
+
+class LevelName(_Strict):
+    name: Text
+    name_en: Text
+    meaning: Text
+
+
+class CapabilityModel(_Strict):
+    id: str
+    name: Text
+    name_en: Text
+    description: Text
+    levels: dict[int, LevelName]
+    note: Text | None = None
+
+
+class PredicateBand(_Strict):
+    label: Text
+    label_en: Text
+    min: Decimal
+    max: Decimal
+    min_inclusive: bool = True
+    max_inclusive: bool = False
+    alias: Text | None = None
+    meaning: Text | None = None
+
+    def contains(self, value: Decimal) -> bool:
+        above = value >= self.min if self.min_inclusive else value > self.min
+        below = value <= self.max if self.max_inclusive else value < self.max
+        return above and below
+
+
+class Domain(_Strict):
+    id: str = Field(pattern=r"^D\d+$")
+    name: Text
+    name_en: Text
+    weight: Decimal
+    description: Text
+    keywords: list[str] = []
+
+
+class Aspect(_Strict):
+    id: str = Field(pattern=r"^A\d+$")
+    domain: str | None = None
+    name: Text
+    name_en: Text
+    weight: Decimal
+    description: Text
+    keywords: list[str] = []
+    notes: list[Text] = []
+
+
+class LevelCriteria(_Strict):
+    criteria: Text
+    evidence: list[Text] = []
+
+    @field_validator("criteria")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("level text is empty")
+        return value.strip()
+
+
+class ExternalIndex(_Strict):
+    """An indicator whose value comes from another agency's index (pemdi-2026)."""
+
+    name: Text
+    owner: Text
+    scale: Text
+    ranges: dict[int, Text] = {}
+    conversion: Text | None = None
+
+
+class Indicator(_Strict):
+    number: int = Field(ge=1)
+    code: str | None = None
+    name: Text
+    short_name: Text
+    short_name_en: Text
+    aspect: str
+    weight: Decimal
+    capability: str
+    keywords: list[str] = []
+    assesses: Text
+    levels: dict[int, LevelCriteria]
+    evidence_examples: list[Text] = []
+    notes: list[Text] = []
+    confidence: Confidence | None = None
+    scoring_basis: Literal["bukti_dukung", "indeks_eksternal"] = "bukti_dukung"
+    external_index: ExternalIndex | None = None
+    conflicts: list[Text] = []
+
+
+class GlossaryTerm(_Strict):
+    term: Text
+    aliases: list[str] = []
+    definition: Text
+    definition_en: Text | None = None
+
+
+class Rule(_Strict):
+    """A practical scoring rule (e.g. from Pedoman MenPANRB 3/2024)."""
+
+    id: str
+    title: Text
+    title_en: Text
+    text: Text
+    keywords: list[str] = []
+    applies_to: list[int] = []
+
+
+class Pack(_Strict):
+    format_version: Literal[1] = 1
+    framework: Framework
+    scale: LevelScale
+    capability_models: list[CapabilityModel]
+    predicates: list[PredicateBand]
+    domains: list[Domain] = []
+    aspects: list[Aspect]
+    indicators: list[Indicator]
+    glossary: list[GlossaryTerm] = []
+    rules: list[Rule] = []
+    sources: list[Text] = []
+
+    # --- lookups (built once per pack) ---------------------------------------------------------
+
+    @cached_property
+    def _indicators(self) -> dict[int, Indicator]:
+        return {i.number: i for i in self.indicators}
+
+    @cached_property
+    def _aspects(self) -> dict[str, Aspect]:
+        return {a.id: a for a in self.aspects}
+
+    @cached_property
+    def _domains(self) -> dict[str, Domain]:
+        return {d.id: d for d in self.domains}
+
+    @cached_property
+    def _models(self) -> dict[str, CapabilityModel]:
+        return {m.id: m for m in self.capability_models}
+
+    @property
+    def id(self) -> str:
+        return self.framework.id
+
+    def indicator(self, number: int) -> Indicator:
+        return self._indicators[number]
+
+    def has_indicator(self, number: int) -> bool:
+        return number in self._indicators
+
+    def aspect(self, aspect_id: str) -> Aspect:
+        return self._aspects[aspect_id]
+
+    def domain(self, domain_id: str) -> Domain:
+        return self._domains[domain_id]
+
+    def capability_model(self, model_id: str) -> CapabilityModel:
+        return self._models[model_id]
+
+    def level_name(self, indicator: Indicator, level: int) -> str:
+        return self._models[indicator.capability].levels[level].name
+
+    def indicators_of_aspect(self, aspect_id: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.aspect == aspect_id]
+
+    def aspects_of_domain(self, domain_id: str) -> list[Aspect]:
+        return [a for a in self.aspects if a.domain == domain_id]
+
+    def predicate_for(self, value: Decimal) -> PredicateBand:
+        """The band containing ``value`` (callers pass the rounded, displayed value)."""
+        for band in self.predicates:
+            if band.contains(value):
+                return band
+        raise ValueError(f"{value} lies in no predicate band of {self.framework.id}")

@@ -1,0 +1,333 @@
+"""Loading and validating framework packs.
+
+``load_pack`` reads one YAML file and refuses it with a :class:`PackError` that lists every problem
+found: file, path inside the file and what is wrong. Shape problems come from the pydantic models;
+this module adds the checks that need the whole pack (weights, gaps, references, predicate bands).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.models import Pack, PredicateBand
+
+BUILTIN_DIR = Path(__file__).parent / "packs"
+WEIGHT_TOLERANCE = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class PackError(Exception):
+    """A pack file that cannot be used, with every problem found in it."""
+
+    def __init__(self, file: Path | str, problems: list[PackProblem]) -> None:
+        self.file = str(file)
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{self.file}: {len(problems)} problem(s)\n{lines}")
+
+
+# --- reading YAML -------------------------------------------------------------------------------
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key!r} appears twice in one mapping (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(file: Path) -> Any:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PackError(file, [PackProblem("", f"cannot read file: {exc.strerror or exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PackError(file, [PackProblem(where, f"not valid YAML: {problem}")]) from exc
+
+
+# --- shape problems (pydantic) ------------------------------------------------------------------
+
+
+def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
+    """Render a pydantic location as ``indicators[11] (number 12).levels.3`` using the raw data."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            label = f"[{item}]"
+            entry = node[item] if item < len(node) else None
+            if isinstance(entry, dict):
+                for key in ("number", "id", "term", "label"):
+                    if key in entry:
+                        label += f" ({key} {entry[key]})"
+                        break
+            parts.append(label)
+            node = entry
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _shape_problems(error: ValidationError, raw: Any) -> list[PackProblem]:
+    problems = []
+    for item in error.errors():
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling in docs/packs.md)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        problems.append(PackProblem(_format_loc(tuple(item["loc"]), raw), message))
+    return problems
+
+
+# --- whole-pack checks ----------------------------------------------------------------------------
+
+
+def _close(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= WEIGHT_TOLERANCE
+
+
+def _repeated(values: Iterable[Any]) -> list[Any]:
+    return [value for value, count in Counter(values).items() if count > 1]
+
+
+def _fmt(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _check_scale(pack: Pack) -> Iterator[PackProblem]:
+    scale = pack.scale
+    if scale.min >= scale.max:
+        yield PackProblem("scale", f"min ({scale.min}) must be below max ({scale.max})")
+        return
+    levels = scale.levels()
+    if scale.ranges:
+        if sorted(scale.ranges) != levels:
+            yield PackProblem("scale.ranges", f"must define exactly the levels {levels[0]}..{levels[-1]}")
+            return
+        if scale.ranges[levels[0]].min != scale.min or scale.ranges[levels[-1]].max != scale.max:
+            yield PackProblem("scale.ranges", f"must run from {scale.min} to {scale.max}")
+        for low, high in zip(levels, levels[1:]):
+            if scale.ranges[low].max != scale.ranges[high].min:
+                yield PackProblem(
+                    f"scale.ranges.{high}",
+                    f"starts at {_fmt(scale.ranges[high].min)} but level {low} ends at "
+                    f"{_fmt(scale.ranges[low].max)}: ranges must meet without gap or overlap",
+                )
+    elif scale.fractional:
+        yield PackProblem("scale.ranges", "a fractional scale needs a value range for every level")
+    for model_index, model in enumerate(pack.capability_models):
+        missing = sorted(set(levels) - set(model.levels))
+        extra = sorted(set(model.levels) - set(levels))
+        path = f"capability_models[{model_index}] (id {model.id}).levels"
+        if missing:
+            yield PackProblem(path, f"gap in the level scale: no level {', '.join(map(str, missing))}")
+        if extra:
+            yield PackProblem(path, f"levels outside the scale {scale.min}..{scale.max}: {extra}")
+
+
+def _check_predicates(pack: Pack) -> Iterator[PackProblem]:
+    bands: list[tuple[int, PredicateBand]] = sorted(enumerate(pack.predicates), key=lambda b: b[1].min)
+    if not bands:
+        yield PackProblem("predicates", "at least one predicate band is required")
+        return
+    for index, band in bands:
+        if band.min >= band.max:
+            yield PackProblem(f"predicates[{index}] (label {band.label})", "min must be below max")
+    low, top = Decimal(pack.scale.min), Decimal(pack.scale.max)
+    first_index, first = bands[0]
+    last_index, last = bands[-1]
+    if first.min > low or (first.min == low and not first.min_inclusive):
+        yield PackProblem(f"predicates[{first_index}] (label {first.label})", f"bands leave a gap below {_fmt(first.min)}: the index can be {pack.scale.min}")
+    if last.max < top or (last.max == top and not last.max_inclusive):
+        yield PackProblem(f"predicates[{last_index}] (label {last.label})", f"bands leave a gap at the top: the index can reach {pack.scale.max}")
+    for (_, lower), (upper_index, upper) in zip(bands, bands[1:]):
+        path = f"predicates[{upper_index}] (label {upper.label})"
+        if lower.max > upper.min or (lower.max == upper.min and lower.max_inclusive and upper.min_inclusive):
+            yield PackProblem(path, f"overlaps band {lower.label!r} at {_fmt(upper.min)}")
+        elif lower.max < upper.min or (not lower.max_inclusive and not upper.min_inclusive):
+            yield PackProblem(path, f"gap between {lower.label!r} (ends {_fmt(lower.max)}) and {upper.label!r} (starts {_fmt(upper.min)})")
+
+
+def _check_structure(pack: Pack) -> Iterator[PackProblem]:
+    for kind, ids in (
+        ("domains", [d.id for d in pack.domains]),
+        ("aspects", [a.id for a in pack.aspects]),
+        ("capability_models", [m.id for m in pack.capability_models]),
+        ("rules", [r.id for r in pack.rules]),
+    ):
+        for repeated in _repeated(ids):
+            yield PackProblem(kind, f"id {repeated!r} is used more than once")
+    for repeated in _repeated(t.term.casefold() for t in pack.glossary):
+        yield PackProblem("glossary", f"term {repeated!r} is defined more than once")
+
+    domain_ids = {d.id for d in pack.domains}
+    for index, aspect in enumerate(pack.aspects):
+        path = f"aspects[{index}] (id {aspect.id})"
+        if pack.domains and aspect.domain not in domain_ids:
+            yield PackProblem(f"{path}.domain", f"points at no domain ({aspect.domain!r}); known: {sorted(domain_ids)}")
+        if not pack.domains and aspect.domain is not None:
+            yield PackProblem(f"{path}.domain", "this pack has no domains, so an aspect cannot name one")
+    if pack.domains:
+        for domain in pack.domains:
+            total = sum((a.weight for a in pack.aspects if a.domain == domain.id), Decimal(0))
+            if not _close(total, domain.weight):
+                yield PackProblem(f"domains (id {domain.id})", f"aspect weights add up to {_fmt(total)}, not the domain weight {_fmt(domain.weight)}")
+        total = sum((d.weight for d in pack.domains), Decimal(0))
+        if not _close(total, Decimal(100)):
+            yield PackProblem("domains", f"domain weights add up to {_fmt(total)}, not 100")
+    else:
+        total = sum((a.weight for a in pack.aspects), Decimal(0))
+        if not _close(total, Decimal(100)):
+            yield PackProblem("aspects", f"aspect weights add up to {_fmt(total)}, not 100")
+
+
+def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
+    aspect_ids = {a.id for a in pack.aspects}
+    model_ids = {m.id for m in pack.capability_models}
+    levels = pack.scale.levels()
+    numbers = [i.number for i in pack.indicators]
+    for repeated in _repeated(numbers):
+        yield PackProblem("indicators", f"number {repeated} is used more than once")
+    for repeated in _repeated(i.code for i in pack.indicators if i.code):
+        yield PackProblem("indicators", f"code {repeated!r} is used more than once")
+    missing = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
+    if missing:
+        yield PackProblem("indicators", f"numbers must run from 1 without gaps; missing {missing}")
+
+    for index, indicator in enumerate(pack.indicators):
+        path = f"indicators[{index}] (number {indicator.number})"
+        if indicator.aspect not in aspect_ids:
+            yield PackProblem(f"{path}.aspect", f"points at no aspect ({indicator.aspect!r}); known: {sorted(aspect_ids)}")
+        if indicator.capability not in model_ids:
+            yield PackProblem(f"{path}.capability", f"points at no capability model ({indicator.capability!r}); known: {sorted(model_ids)}")
+        outside = sorted(set(indicator.levels) - set(levels))
+        if outside:
+            yield PackProblem(f"{path}.levels", f"levels outside the scale {levels[0]}..{levels[-1]}: {outside}")
+        if pack.framework.has_level_criteria:
+            absent = [level for level in levels if level not in indicator.levels]
+            if absent:
+                yield PackProblem(f"{path}.levels", f"the pack claims criteria for every level, but level {', '.join(map(str, absent))} has no text")
+        if pack.framework.has_level_evidence:
+            bare = [level for level, c in sorted(indicator.levels.items()) if not c.evidence]
+            if bare:
+                yield PackProblem(f"{path}.levels", f"the pack claims evidence for every level, but level {', '.join(map(str, bare))} lists none")
+        if indicator.external_index:
+            outside = sorted(set(indicator.external_index.ranges) - set(levels))
+            if outside:
+                yield PackProblem(f"{path}.external_index.ranges", f"levels outside the scale: {outside}")
+
+    for aspect in pack.aspects:
+        total = sum((i.weight for i in pack.indicators if i.aspect == aspect.id), Decimal(0))
+        if not _close(total, aspect.weight):
+            yield PackProblem(f"aspects (id {aspect.id})", f"indicator weights add up to {_fmt(total)}, not the aspect weight {_fmt(aspect.weight)}")
+
+    known = set(numbers)
+    for index, rule in enumerate(pack.rules):
+        unknown = sorted(set(rule.applies_to) - known)
+        if unknown:
+            yield PackProblem(f"rules[{index}] (id {rule.id}).applies_to", f"no such indicator: {unknown}")
+
+
+def validate_pack(pack: Pack) -> list[PackProblem]:
+    """Every problem of a pack that parsed: weights, gaps, repeated ids, references, bands."""
+    return [
+        *_check_scale(pack),
+        *_check_predicates(pack),
+        *_check_structure(pack),
+        *_check_indicators(pack),
+    ]
+
+
+def load_pack(file: Path | str) -> Pack:
+    """Read, parse and validate one pack file; raise :class:`PackError` listing all problems."""
+    file = Path(file)
+    raw = _read_yaml(file)
+    if not isinstance(raw, dict):
+        raise PackError(file, [PackProblem("", "the file must hold a mapping (framework:, scale:, ...)")])
+    try:
+        pack = Pack.model_validate(raw)
+    except ValidationError as exc:
+        raise PackError(file, _shape_problems(exc, raw)) from exc
+    problems = validate_pack(pack)
+    if problems:
+        raise PackError(file, problems)
+    return pack
+
+
+def builtin_pack_files() -> list[Path]:
+    return sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+def extra_pack_files() -> list[Path]:
+    """Operator packs named in ``SPBE_PACKS`` (paths separated by the OS path separator)."""
+    value = os.environ.get("SPBE_PACKS", "")
+    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+
+
+class PackRegistry:
+    """The packs available to the program, by framework id. A later file replaces an earlier id."""
+
+    def __init__(self, packs: Iterable[Pack]) -> None:
+        self._packs: dict[str, Pack] = {}
+        for pack in packs:
+            self._packs[pack.framework.id] = pack
+
+    @classmethod
+    def load(cls, extra: Iterable[Path | str] = ()) -> PackRegistry:
+        files = [*builtin_pack_files(), *extra_pack_files(), *map(Path, extra)]
+        return cls(load_pack(f) for f in files)
+
+    def get(self, framework_id: str) -> Pack:
+        try:
+            return self._packs[framework_id]
+        except KeyError:
+            known = ", ".join(sorted(self._packs))
+            raise KeyError(f"unknown framework {framework_id!r}; available: {known}") from None
+
+    def __contains__(self, framework_id: object) -> bool:
+        return framework_id in self._packs
+
+    def __iter__(self) -> Iterator[Pack]:
+        return iter(self._packs.values())
+
+    def ids(self) -> list[str]:
+        return list(self._packs)
