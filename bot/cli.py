@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import cli_knowledge, cli_storage
+from bot import cli_bot, cli_knowledge, cli_storage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="SPBE evaluation assistant: knowledge packs, scoring, storage and the bot.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    cli_bot.register(commands)
     cli_knowledge.register(commands)
     cli_storage.register(commands)
     return parser

@@ -15,11 +15,11 @@ Conventions of this assistant (the sources state none):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from knowledge.models import Indicator, Pack, PredicateBand
+from knowledge.models import Pack, PredicateBand
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -106,19 +106,45 @@ def check_levels(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) 
     return clean
 
 
-def _weighted(pack: Pack, indicators: list[Indicator], levels: Mapping[int, Decimal]) -> tuple[Decimal, Decimal]:
-    """(sum of value x weight, sum of weight) over the indicators that have a value."""
+def combine(parts: Iterable[tuple[Decimal, Decimal]]) -> Decimal | None:
+    """Weighted mean of (value, weight) pairs; None when the weights add up to nothing.
+
+    This is each step of the official formula: indicators -> aspect, aspects -> domain,
+    domains -> index (sum of value x weight, divided by the sum of the weights).
+    """
     total = weight = Decimal(0)
-    for indicator in indicators:
-        value = levels.get(indicator.number)
+    for value, part_weight in parts:
+        total += value * part_weight
+        weight += part_weight
+    return total / weight if weight else None
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """Values of one layer (aspects or domains) with the weight that stands behind each value."""
+
+    values: dict[str, Decimal]
+    weights: dict[str, Decimal]
+
+
+def _aggregate(pack: Pack, levels: Mapping[int, Decimal]) -> tuple[_Layer, _Layer, Decimal | None]:
+    aspects = _Layer({}, {})
+    for aspect in pack.aspects:
+        parts = [(levels[i.number], i.weight) for i in pack.indicators_of_aspect(aspect.id) if i.number in levels]
+        value = combine(parts)
         if value is not None:
-            total += value * indicator.weight
-            weight += indicator.weight
-    return total, weight
-
-
-def _mean(pack: Pack, total: Decimal, weight: Decimal) -> Score | None:
-    return Score.of(pack, total / weight) if weight else None
+            aspects.values[aspect.id] = value
+            aspects.weights[aspect.id] = sum((w for _, w in parts), Decimal(0))
+    domains = _Layer({}, {})
+    for domain in pack.domains:
+        parts = [(aspects.values[a.id], aspects.weights[a.id]) for a in pack.aspects_of_domain(domain.id) if a.id in aspects.values]
+        value = combine(parts)
+        if value is not None:
+            domains.values[domain.id] = value
+            domains.weights[domain.id] = sum((w for _, w in parts), Decimal(0))
+    top = domains if pack.domains else aspects
+    index = combine((top.values[key], top.weights[key]) for key in top.values)
+    return aspects, domains, index
 
 
 def evaluate(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) -> Evaluation:
@@ -126,30 +152,25 @@ def evaluate(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) -> E
     answered = check_levels(pack, levels)
     floor = Decimal(pack.scale.min)
     projected = {i.number: answered.get(i.number, floor) for i in pack.indicators}
+    aspects, domains, index = _aggregate(pack, answered)
+    all_aspects, all_domains, full_index = _aggregate(pack, projected)
 
-    aspects, projected_aspects = {}, {}
-    for aspect in pack.aspects:
-        members = pack.indicators_of_aspect(aspect.id)
-        aspects[aspect.id] = _mean(pack, *_weighted(pack, members, answered))
-        projected_aspects[aspect.id] = _mean(pack, *_weighted(pack, members, projected))
-    domains, projected_domains = {}, {}
-    for domain in pack.domains:
-        members = [i for i in pack.indicators if pack.aspect(i.aspect).domain == domain.id]
-        domains[domain.id] = _mean(pack, *_weighted(pack, members, answered))
-        projected_domains[domain.id] = _mean(pack, *_weighted(pack, members, projected))
+    def scores(layer: _Layer, ids: list[str]) -> dict[str, Score | None]:
+        return {key: Score.of(pack, layer.values[key]) if key in layer.values else None for key in ids}
 
-    total, weight = _weighted(pack, pack.indicators, answered)
-    full_total, _ = _weighted(pack, pack.indicators, projected)
+    aspect_ids = [a.id for a in pack.aspects]
+    domain_ids = [d.id for d in pack.domains]
+    assert full_index is not None
     return Evaluation(
         framework=pack.id,
         answered=len(answered),
         total=len(pack.indicators),
-        index=_mean(pack, total, weight),
-        projected=Score.of(pack, full_total / HUNDRED),
-        aspects=aspects,
-        domains=domains,
-        projected_aspects=projected_aspects,  # type: ignore[arg-type]
-        projected_domains=projected_domains,  # type: ignore[arg-type]
+        index=Score.of(pack, index) if index is not None else None,
+        projected=Score.of(pack, full_index),
+        aspects=scores(aspects, aspect_ids),
+        domains=scores(domains, domain_ids),
+        projected_aspects=scores(all_aspects, aspect_ids),  # type: ignore[arg-type]
+        projected_domains=scores(all_domains, domain_ids),  # type: ignore[arg-type]
         levels=answered,
     )
 

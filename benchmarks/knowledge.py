@@ -1,0 +1,61 @@
+"""Speed of the knowledge layer: loading packs, scoring, answering questions.
+
+Run: .venv/bin/python benchmarks/knowledge.py
+Goals (issue 2): load + validate all packs < 300 ms; score 47 indicators < 0.2 ms;
+answer one question < 5 ms (median over the labelled set).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from knowledge.answering import Answerer  # noqa: E402
+from knowledge.packs import PackRegistry  # noqa: E402
+from knowledge.scoring import evaluate  # noqa: E402
+
+LABELLED = Path(__file__).resolve().parents[1] / "tests" / "knowledge" / "qa_labelled.yaml"
+
+
+def timed(function, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def main() -> None:
+    load = timed(PackRegistry.load, 10)
+    registry = PackRegistry.load()
+    pack = registry.get("spbe-2020")
+    levels = {n: (n % 5) + 1 for n in range(1, 48)}
+    score = timed(lambda: evaluate(pack, levels), 2000)
+
+    cases = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))
+    answerers = {p.id: Answerer(p) for p in registry}
+    build = timed(lambda: Answerer(pack), 5)
+    per_question = []
+    for case in cases:
+        answerer = answerers[case.get("fw", "spbe-2020")]
+        per_question.append(statistics.median(timed(lambda: answerer.ask(case["q"]), 5)))
+
+    ms = 1000
+    print(f"load + validate all packs ({len(registry.ids())}): median {statistics.median(load) * ms:.1f} ms (goal < 300 ms)")
+    print(f"score 47 indicators (spbe-2020):  median {statistics.median(score) * ms:.3f} ms (goal < 0.2 ms)")
+    print(f"build the question index (once per pack): median {statistics.median(build) * ms:.1f} ms")
+    print(
+        f"answer one question ({len(cases)} labelled): median {statistics.median(per_question) * ms:.2f} ms, "
+        f"p95 {sorted(per_question)[int(len(per_question) * 0.95)] * ms:.2f} ms (goal median < 5 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

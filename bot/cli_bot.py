@@ -1,0 +1,48 @@
+"""CLI commands that run the assistant: ``run`` (long polling) and ``console`` (terminal chat)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bot.config import ConfigError, load_settings
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser("run", help="run the Telegram bot (long polling); without a token, the console chat")
+    run.set_defaults(handler=cmd_run)
+    console = commands.add_parser("console", help="chat with the assistant in this terminal (no token needed)")
+    console.set_defaults(handler=cmd_console)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.runtime import configure_logging, run_polling
+
+    configure_logging(settings.log_level)
+    if not settings.token:
+        print(
+            "No SPBE_BOT_TOKEN is set, so the local console chat starts instead.\n"
+            "To run the Telegram bot, get a token from @BotFather and put SPBE_BOT_TOKEN=... in .env (see README).\n",
+            file=sys.stderr,
+        )
+        return cmd_console(args)
+    run_polling(settings)
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    from bot.console import run_console
+
+    run_console(settings)
+    return 0

@@ -1,0 +1,254 @@
+"""CLI commands over the knowledge packs: frameworks, validate-pack, score, ask."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from decimal import Decimal
+from typing import Any
+
+from bot.render import default_renderer, language_of, plain
+from knowledge.answering import Answer, Answerer
+from knowledge.models import Pack
+from knowledge.packs import PackError, PackRegistry, load_pack
+from knowledge.scoring import BandTarget, Evaluation, Move, ScoringError, band_targets, evaluate, next_moves
+
+DEFAULT_FRAMEWORK = "spbe-2020"
+USAGE_ERROR = 2
+
+
+def register(commands: Any) -> None:
+    frameworks = commands.add_parser("frameworks", help="list the framework packs available")
+    frameworks.add_argument("--json", action="store_true", help="machine-readable output")
+    _pack_option(frameworks)
+    frameworks.set_defaults(handler=cmd_frameworks)
+
+    validate = commands.add_parser("validate-pack", help="check a pack file and list its problems")
+    validate.add_argument("path", help="YAML pack file")
+    validate.set_defaults(handler=cmd_validate_pack)
+
+    score = commands.add_parser("score", help="what-if calculator: index, predicate and next moves")
+    score.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"pack id (default {DEFAULT_FRAMEWORK})")
+    score.add_argument("--levels", default="", help="answered indicators, e.g. 1=3,2=4,12=2")
+    score.add_argument("--json", action="store_true", help="machine-readable output")
+    _pack_option(score)
+    _lang_option(score)
+    score.set_defaults(handler=cmd_score)
+
+    ask = commands.add_parser("ask", help="answer a question from the knowledge base")
+    ask.add_argument("question", help='e.g. "apa arti level 3 indikator 12"')
+    ask.add_argument("--framework", default=DEFAULT_FRAMEWORK, help=f"pack id (default {DEFAULT_FRAMEWORK})")
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    _pack_option(ask)
+    _lang_option(ask)
+    ask.set_defaults(handler=cmd_ask)
+
+
+def _pack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pack", action="append", default=[], metavar="PATH", help="also load this pack file (repeatable)")
+
+
+def _lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", choices=["id", "en"], default=language_of(os.environ.get("SPBE_DEFAULT_LANGUAGE")), help="language of the text output")
+
+
+def _fail(message: str, code: int = USAGE_ERROR) -> int:
+    print(f"spbe-bot: {message}", file=sys.stderr)
+    return code
+
+
+def _registry(args: argparse.Namespace) -> PackRegistry:
+    return PackRegistry.load(args.pack)
+
+
+def _pack(args: argparse.Namespace) -> Pack:
+    return _registry(args).get(args.framework)
+
+
+def _dec(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- frameworks --------------------------------------------------------------------------------
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    try:
+        packs = list(_registry(args))
+    except PackError as exc:
+        return _fail(str(exc), 1)
+    rows = [
+        {
+            "id": p.id,
+            "title": p.framework.title,
+            "version": p.framework.version,
+            "evaluation_years": p.framework.evaluation_years,
+            "indicators": len(p.indicators),
+            "aspects": len(p.aspects),
+            "domains": len(p.domains),
+            "levels": [p.scale.min, p.scale.max],
+            "fractional": p.scale.fractional,
+            "confidence": p.framework.confidence,
+            "legal_basis": p.framework.legal_basis,
+        }
+        for p in packs
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for row in rows:
+        years = ", ".join(map(str, row["evaluation_years"]))
+        print(
+            f"{row['id']:<12} {row['title']}\n{'':12} {row['indicators']} indicators, {row['aspects']} aspects, "
+            f"{row['domains']} domains, levels {row['levels'][0]}-{row['levels'][1]}"
+            f"{' (fractional values)' if row['fractional'] else ''}; years {years}; confidence {row['confidence']}"
+        )
+    return 0
+
+
+# --- validate-pack ------------------------------------------------------------------------------
+
+
+def cmd_validate_pack(args: argparse.Namespace) -> int:
+    try:
+        pack = load_pack(args.path)
+    except PackError as exc:
+        print(f"{exc.file}: invalid pack, {len(exc.problems)} problem(s):")
+        for problem in exc.problems:
+            print(f"  - {problem}")
+        return 1
+    print(
+        f"{args.path}: valid pack {pack.id} ({pack.framework.title}): {len(pack.indicators)} indicators, "
+        f"{len(pack.aspects)} aspects, {len(pack.domains)} domains, levels {pack.scale.min}-{pack.scale.max}, "
+        f"{len(pack.glossary)} glossary terms, {len(pack.rules)} rules"
+    )
+    return 0
+
+
+# --- score -------------------------------------------------------------------------------------
+
+_PAIR = re.compile(r"^\s*(\d+)\s*=\s*(-?\d+(?:[.,]\d+)?)\s*$")
+
+
+def parse_levels(text: str) -> dict[int, Decimal]:
+    """``"1=3,2=4"`` -> {1: 3, 2: 4}; raises ValueError naming the malformed part."""
+    levels: dict[int, Decimal] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        match = _PAIR.match(part)
+        if not match:
+            raise ValueError(f"malformed level {part!r}: write INDICATOR=LEVEL, e.g. 12=3")
+        number = int(match.group(1))
+        if number in levels:
+            raise ValueError(f"indicator {number} is given twice")
+        levels[number] = Decimal(match.group(2).replace(",", "."))
+    return levels
+
+
+def _move(move: Move) -> dict[str, Any]:
+    return {
+        "indicator": move.indicator,
+        "from": _dec(move.from_level),
+        "to": _dec(move.to_level),
+        "gain": _dec(move.gain),
+        "answered": move.answered,
+    }
+
+
+def _target(target: BandTarget) -> dict[str, Any]:
+    return {
+        "band": target.band.label,
+        "threshold": _dec(target.band.min),
+        "gap": _dec(target.gap),
+        "reachable": target.reachable,
+        "steps": target.steps,
+        "index_after": _dec(target.index_after),
+        "moves": [_move(m) for m in target.moves],
+    }
+
+
+def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
+    moves = next_moves(pack, evaluation)
+    targets = band_targets(pack, evaluation)
+    index = evaluation.index
+    return {
+        "framework": pack.id,
+        "index": _dec(index.value) if index else None,
+        "predicate": index.predicate.label if index else None,
+        "index_basis": "answered indicators only",
+        "answered": evaluation.answered,
+        "total": evaluation.total,
+        "complete": evaluation.complete,
+        "projected_index": _dec(evaluation.projected.value),
+        "projected_predicate": evaluation.projected.predicate.label,
+        "projected_basis": f"unanswered indicators counted at level {pack.scale.min}",
+        "domains": {k: _dec(v.value) if v else None for k, v in evaluation.domains.items()},
+        "aspects": {k: _dec(v.value) if v else None for k, v in evaluation.aspects.items()},
+        "projected_domains": {k: _dec(v.value) for k, v in evaluation.projected_domains.items()},
+        "projected_aspects": {k: _dec(v.value) for k, v in evaluation.projected_aspects.items()},
+        "next_moves": [_move(m) for m in moves],
+        "to_next_band": _target(targets[0]) if targets else None,
+        "to_band_after": _target(targets[1]) if len(targets) > 1 else None,
+        "simulation": True,
+    }
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    try:
+        pack = _pack(args)
+    except (KeyError, PackError) as exc:
+        return _fail(str(exc).strip("'\""))
+    try:
+        levels = parse_levels(args.levels)
+        evaluation = evaluate(pack, levels)
+    except (ValueError, ScoringError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(score_document(pack, evaluation), ensure_ascii=False, indent=2))
+        return 0
+    moves = next_moves(pack, evaluation)[:5]
+    text = default_renderer().render(
+        "score", args.lang, pack=pack, ev=evaluation, moves=moves, targets=band_targets(pack, evaluation)
+    )
+    print(plain(text))
+    return 0
+
+
+# --- ask ---------------------------------------------------------------------------------------
+
+
+def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
+    return {
+        "framework": pack.id,
+        "topic": answer.topic,
+        "indicator": answer.indicator,
+        "level": answer.level,
+        "key": answer.key,
+        "title": answer.title,
+        "answer": text,
+        "texts": answer.texts,
+        "confidence": answer.confidence,
+        "covered": answer.covered,
+        "candidates": [
+            {"topic": c.topic, "kind": c.kind, "key": c.key, "title": c.title, "score": c.score} for c in answer.candidates
+        ],
+        "framework_confidence": pack.framework.confidence,
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    try:
+        pack = _pack(args)
+    except (KeyError, PackError) as exc:
+        return _fail(str(exc).strip("'\""))
+    if not args.question.strip():
+        return _fail("the question is empty")
+    answer = Answerer(pack).ask(args.question)
+    text = plain(default_renderer().render("answer", args.lang, pack=pack, answer=answer))
+    if args.json:
+        print(json.dumps(answer_document(pack, answer, text), ensure_ascii=False, indent=2))
+    else:
+        print(text)
+    return 0

@@ -1,0 +1,74 @@
+"""Configuration from the environment and an optional ``.env`` file (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPBE_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather")
+    database_path: Path = Field(default=Path("data/spbe.sqlite3"), description="SQLite database file")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), description="operators' Telegram user ids")
+    default_language: Literal["id", "en"] = "id"
+    default_framework: str = "spbe-2020"
+    bot_api_url: str = Field(default=DEFAULT_API_URL, description="Bot API base URL (self-hosted servers, tests)")
+    packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), description="extra pack files")
+    timezone: str = "Asia/Jakarta"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError(f"expected comma-separated Telegram user ids, got {value!r}") from None
+        return value
+
+    @field_validator("packs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(p) for p in value.split(":") if p.strip())
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            head, _, tail = value.partition(":")
+            if not head.isdigit() or len(tail) < 10:
+                raise ValueError("does not look like a BotFather token (digits, a colon, then the secret)")
+        return value
+
+    @property
+    def token(self) -> str | None:
+        return self.bot_token.get_secret_value() if self.bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise :class:`ConfigError` with one clear line when one is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "SPBE_" + str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"configuration error: {name}: {message}") from None

@@ -1,0 +1,67 @@
+"""What happens in a chat, as plain data: the engine's input. No Telegram types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ChatKind = Literal["private", "group", "supergroup", "channel"]
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    language: str = "id"
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: int
+    kind: ChatKind = "private"
+    title: str | None = None
+
+    @property
+    def private(self) -> bool:
+        return self.kind == "private"
+
+
+@dataclass(frozen=True)
+class Event:
+    user: User
+    chat: Chat
+    update_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Command(Event):
+    name: str = ""
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class Text(Event):
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Press(Event):
+    """A button press: ``data`` is the button's callback data, ``message_id`` the message it sits on."""
+
+    data: str = ""
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Upload(Event):
+    """Anything that is not text: a document, photo, sticker, voice note..."""
+
+    kind: str = "document"
+    file_id: str | None = None
+    file_unique_id: str | None = None
+    file_name: str | None = None
+    size: int | None = None
+    mime: str | None = None
+    caption: str | None = None
+    extra: dict = field(default_factory=dict)

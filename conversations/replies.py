@@ -1,0 +1,47 @@
+"""What the engine answers, as plain data: the transport renders and sends it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: ``label`` names a macro of the ``buttons`` template, ``args`` fill it."""
+
+    label: str
+    data: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Reply:
+    """One message. ``view`` is a template name, or ``"short:<macro>"`` for a one-line message.
+
+    ``edit`` asks to replace the message the pressed button sits on (or the stored card); ``card``
+    marks the message as the officer's indicator card, whose id the engine keeps.
+    """
+
+    view: str
+    data: dict[str, Any] = field(default_factory=dict)
+    buttons: list[list[Button]] = field(default_factory=list)
+    edit: bool = False
+    card: bool = False
+    chat_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    toast: str | None = None  # macro name of the short text shown when a button press is answered
+    toast_args: dict[str, Any] = field(default_factory=dict)
+    lang: str = "id"
+
+    def add(self, reply: Reply) -> Outcome:
+        self.replies.append(reply)
+        return self
+
+
+def short(macro: str, **data: Any) -> Reply:
+    return Reply(view=f"short:{macro}", data=data)

@@ -1,0 +1,156 @@
+"""Institutions, their members and invitations."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.models import MAX_NAME_CHARS, Institution, InstitutionKind, Invitation, Member, Role
+from storage.sqlite.base import Repository, Row, parse_time
+
+INVITE_CODE_BYTES = 12  # 16 URL-safe characters: fits Telegram's 64-character start parameter
+
+
+def _institution(row: Row) -> Institution:
+    return Institution(id=row["id"], name=row["name"], kind=row["kind"], region=row["region"], created_at=parse_time(row["created_at"]))
+
+
+def _member(row: Row) -> Member:
+    return Member(
+        institution_id=row["institution_id"], user_id=row["user_id"], display_name=row["display_name"],
+        language=row["language"], role=row["role"], active=bool(row["active"]),
+        joined_at=parse_time(row["joined_at"]), removed_at=parse_time(row["removed_at"]),
+    )
+
+
+def _invitation(row: Row) -> Invitation:
+    return Invitation(
+        code=row["code"], institution_id=row["institution_id"], role=row["role"], created_by=row["created_by"],
+        created_at=parse_time(row["created_at"]), expires_at=parse_time(row["expires_at"]),
+        max_uses=row["max_uses"], uses=row["uses"],
+    )
+
+
+def _clean_name(value: str, what: str) -> str:
+    value = value.strip()
+    if not value or len(value) > MAX_NAME_CHARS:
+        raise InvalidInput(f"{what} must be 1..{MAX_NAME_CHARS} characters, got {len(value)}")
+    return value
+
+
+class InstitutionRepository(Repository):
+    async def create(self, *, name: str, kind: InstitutionKind | str, region: str | None = None) -> Institution:
+        try:
+            kind = InstitutionKind(kind)
+        except ValueError:
+            raise InvalidInput(f"unknown institution kind {kind!r}; use one of {[k.value for k in InstitutionKind]}") from None
+        cursor = await self._execute(
+            "INSERT INTO institutions (name, kind, region, created_at) VALUES (?, ?, ?, ?)",
+            (_clean_name(name, "institution name"), kind.value, region.strip() if region else None, self._now()),
+        )
+        institution = await self.get(cursor.lastrowid)
+        assert institution is not None
+        return institution
+
+    async def get(self, institution_id: int) -> Institution | None:
+        row = await self._one("SELECT * FROM institutions WHERE id = ?", (institution_id,))
+        return _institution(row) if row else None
+
+    async def require(self, institution_id: int) -> Institution:
+        institution = await self.get(institution_id)
+        if institution is None:
+            raise NotFound(f"institution {institution_id} does not exist")
+        return institution
+
+    async def list(self) -> list[Institution]:
+        return [_institution(r) for r in await self._all("SELECT * FROM institutions ORDER BY id")]
+
+
+class MemberRepository(Repository):
+    async def add(self, *, institution_id: int, user_id: int, display_name: str, role: Role | str, language: str = "id") -> Member:
+        """Add a member, or reactivate and update an existing one (same institution and user)."""
+        await InstitutionRepository(self._conn, self._clock).require(institution_id)
+        role = Role(role)
+        await self._execute(
+            """INSERT INTO members (institution_id, user_id, display_name, language, role, active, joined_at)
+               VALUES (?, ?, ?, ?, ?, 1, ?)
+               ON CONFLICT (institution_id, user_id) DO UPDATE SET
+                   display_name = excluded.display_name, language = excluded.language, role = excluded.role,
+                   active = 1, removed_at = NULL""",
+            (institution_id, user_id, _clean_name(display_name, "display name"), language, role.value, self._now()),
+        )
+        member = await self.get(institution_id, user_id)
+        assert member is not None
+        return member
+
+    async def get(self, institution_id: int, user_id: int) -> Member | None:
+        row = await self._one("SELECT * FROM members WHERE institution_id = ? AND user_id = ?", (institution_id, user_id))
+        return _member(row) if row else None
+
+    async def memberships(self, user_id: int) -> list[Member]:
+        """Every institution the user belongs to, active ones first."""
+        rows = await self._all("SELECT * FROM members WHERE user_id = ? ORDER BY active DESC, joined_at", (user_id,))
+        return [_member(r) for r in rows]
+
+    async def list(self, institution_id: int, *, active_only: bool = True) -> list[Member]:
+        sql = "SELECT * FROM members WHERE institution_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY joined_at"
+        return [_member(r) for r in await self._all(sql, (institution_id,))]
+
+    async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
+        await self._require(institution_id, user_id)
+        await self._execute("UPDATE members SET role = ? WHERE institution_id = ? AND user_id = ?", (Role(role).value, institution_id, user_id))
+        return await self._require(institution_id, user_id)
+
+    async def remove(self, institution_id: int, user_id: int) -> Member:
+        await self._require(institution_id, user_id)
+        await self._execute(
+            "UPDATE members SET active = 0, removed_at = ? WHERE institution_id = ? AND user_id = ?",
+            (self._now(), institution_id, user_id),
+        )
+        return await self._require(institution_id, user_id)
+
+    async def _require(self, institution_id: int, user_id: int) -> Member:
+        member = await self.get(institution_id, user_id)
+        if member is None:
+            raise NotFound(f"user {user_id} is not a member of institution {institution_id}")
+        return member
+
+
+class InvitationRepository(Repository):
+    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime, max_uses: int = 1) -> Invitation:
+        await InstitutionRepository(self._conn, self._clock).require(institution_id)
+        if max_uses < 1:
+            raise InvalidInput(f"max_uses must be at least 1, got {max_uses}")
+        code = secrets.token_urlsafe(INVITE_CODE_BYTES)
+        await self._execute(
+            "INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (code, institution_id, Role(role).value, created_by, self._now(), expires_at.isoformat(), max_uses),
+        )
+        invitation = await self.get(code)
+        assert invitation is not None
+        return invitation
+
+    async def get(self, code: str) -> Invitation | None:
+        row = await self._one("SELECT * FROM invitations WHERE code = ?", (code,))
+        return _invitation(row) if row else None
+
+    async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None) -> Member:
+        """Use an invitation: creates or reactivates the member with the invitation's role."""
+        code = code.strip()
+        invitation = await self.get(code) if code else None
+        if invitation is None:
+            raise NotFound("unknown invitation code", code="unknown")
+        now = now or self._clock()
+        if invitation.expires_at <= now:
+            raise Conflict("the invitation has expired", code="expired")
+        if invitation.uses >= invitation.max_uses:
+            raise Conflict("the invitation has already been used", code="used_up")
+        existing = await MemberRepository(self._conn, self._clock).get(invitation.institution_id, user_id)
+        role = invitation.role
+        if existing is not None and existing.active and existing.role.is_lead and not role.is_lead:
+            role = existing.role  # an invitation never demotes a lead
+        await self._execute("UPDATE invitations SET uses = uses + 1 WHERE code = ?", (code,))
+        return await MemberRepository(self._conn, self._clock).add(
+            institution_id=invitation.institution_id, user_id=user_id, display_name=display_name, role=role, language=language,
+        )

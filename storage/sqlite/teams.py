@@ -1,0 +1,140 @@
+"""Group chats linked to institutions, assignments and reminder schedules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.models import Assignment, GroupLink, ReminderSchedule
+from storage.sqlite.base import Repository, Row, parse_date, parse_time
+from storage.sqlite.evaluations import PeriodRepository
+from storage.sqlite.institutions import InstitutionRepository
+
+
+def _link(row: Row) -> GroupLink:
+    return GroupLink(
+        chat_id=row["chat_id"], institution_id=row["institution_id"], title=row["title"],
+        summary_message_id=row["summary_message_id"], linked_by=row["linked_by"], linked_at=parse_time(row["linked_at"]),
+    )
+
+
+def _assignment(row: Row) -> Assignment:
+    return Assignment(
+        period_id=row["period_id"], indicator=row["indicator"], user_id=row["user_id"], assigned_by=row["assigned_by"],
+        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date(row["due_on"]),
+    )
+
+
+def _schedule(row: Row) -> ReminderSchedule:
+    return ReminderSchedule(
+        id=row["id"], kind=row["kind"], institution_id=row["institution_id"], chat_id=row["chat_id"], hour=row["hour"],
+        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time(row["last_sent_at"]),
+    )
+
+
+class GroupRepository(Repository):
+    async def link(self, *, chat_id: int, institution_id: int, title: str | None, linked_by: int) -> GroupLink:
+        await InstitutionRepository(self._conn, self._clock).require(institution_id)
+        existing = await self.get(chat_id)
+        if existing is not None and existing.institution_id != institution_id:
+            raise Conflict(f"chat {chat_id} is already linked to institution {existing.institution_id}", code="linked_elsewhere")
+        await self._execute(
+            """INSERT INTO group_links (chat_id, institution_id, title, linked_by, linked_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title""",
+            (chat_id, institution_id, title, linked_by, self._now()),
+        )
+        return await self._require(chat_id)
+
+    async def get(self, chat_id: int) -> GroupLink | None:
+        row = await self._one("SELECT * FROM group_links WHERE chat_id = ?", (chat_id,))
+        return _link(row) if row else None
+
+    async def for_institution(self, institution_id: int) -> list[GroupLink]:
+        return [_link(r) for r in await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))]
+
+    async def unlink(self, chat_id: int) -> bool:
+        cursor = await self._execute("DELETE FROM group_links WHERE chat_id = ?", (chat_id,))
+        return cursor.rowcount > 0
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> GroupLink | None:
+        """A group became a supergroup: its link follows the new chat id."""
+        if await self.get(old_chat_id) is None:
+            return None
+        await self._execute("UPDATE group_links SET chat_id = ?, summary_message_id = NULL WHERE chat_id = ?", (new_chat_id, old_chat_id))
+        await self._execute("UPDATE reminder_schedules SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+        return await self.get(new_chat_id)
+
+    async def set_summary_message(self, chat_id: int, message_id: int | None) -> GroupLink:
+        await self._require(chat_id)
+        await self._execute("UPDATE group_links SET summary_message_id = ? WHERE chat_id = ?", (message_id, chat_id))
+        return await self._require(chat_id)
+
+    async def _require(self, chat_id: int) -> GroupLink:
+        link = await self.get(chat_id)
+        if link is None:
+            raise NotFound(f"chat {chat_id} is not linked to an institution")
+        return link
+
+
+class AssignmentRepository(Repository):
+    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int, due_on: date | None = None) -> list[Assignment]:
+        period = await PeriodRepository(self._conn, self._clock).require(period_id)
+        bad = [n for n in indicators if not 1 <= n <= period.indicator_count]
+        if bad:
+            raise InvalidInput(f"indicator(s) {bad} do not exist in {period.framework} (1..{period.indicator_count})")
+        now = self._now()
+        for number in indicators:
+            await self._execute(
+                """INSERT INTO assignments (period_id, indicator, user_id, assigned_by, assigned_at, due_on) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (period_id, indicator) DO UPDATE SET user_id = excluded.user_id,
+                       assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at, due_on = excluded.due_on""",
+                (period_id, number, user_id, assigned_by, now, due_on.isoformat() if due_on else None),
+            )
+        return await self.for_user(period_id, user_id)
+
+    async def for_user(self, period_id: int, user_id: int) -> list[Assignment]:
+        rows = await self._all("SELECT * FROM assignments WHERE period_id = ? AND user_id = ? ORDER BY indicator", (period_id, user_id))
+        return [_assignment(r) for r in rows]
+
+    async def for_period(self, period_id: int) -> list[Assignment]:
+        return [_assignment(r) for r in await self._all("SELECT * FROM assignments WHERE period_id = ? ORDER BY indicator", (period_id,))]
+
+    async def unassign(self, period_id: int, indicators: list[int]) -> int:
+        total = 0
+        for number in indicators:
+            cursor = await self._execute("DELETE FROM assignments WHERE period_id = ? AND indicator = ?", (period_id, number))
+            total += cursor.rowcount
+        return total
+
+
+class ReminderRepository(Repository):
+    async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None,
+                  timezone: str = "Asia/Jakarta") -> ReminderSchedule:
+        await InstitutionRepository(self._conn, self._clock).require(institution_id)
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
+        cursor = await self._execute(
+            "INSERT INTO reminder_schedules (kind, institution_id, chat_id, hour, minute, timezone) VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, institution_id, chat_id, hour, minute, timezone),
+        )
+        return await self._require(cursor.lastrowid)
+
+    async def list(self, *, enabled_only: bool = True) -> list[ReminderSchedule]:
+        sql = "SELECT * FROM reminder_schedules" + (" WHERE enabled = 1" if enabled_only else "") + " ORDER BY id"
+        return [_schedule(r) for r in await self._all(sql)]
+
+    async def set_enabled(self, schedule_id: int, enabled: bool) -> ReminderSchedule:
+        await self._require(schedule_id)
+        await self._execute("UPDATE reminder_schedules SET enabled = ? WHERE id = ?", (int(enabled), schedule_id))
+        return await self._require(schedule_id)
+
+    async def mark_sent(self, schedule_id: int, at: datetime) -> ReminderSchedule:
+        await self._require(schedule_id)
+        await self._execute("UPDATE reminder_schedules SET last_sent_at = ? WHERE id = ?", (at.isoformat(), schedule_id))
+        return await self._require(schedule_id)
+
+    async def _require(self, schedule_id: int | None) -> ReminderSchedule:
+        row = await self._one("SELECT * FROM reminder_schedules WHERE id = ?", (schedule_id,))
+        if row is None:
+            raise NotFound(f"reminder schedule {schedule_id} does not exist")
+        return _schedule(row)

@@ -1,0 +1,429 @@
+"""A small fake of the Telegram Bot API, served on 127.0.0.1 for end-to-end tests.
+
+The real python-telegram-bot ``Application`` polls it exactly as it would poll Telegram: form or
+multipart bodies in, ``{"ok": ..., "result"/"description"}`` JSON out, ``getUpdates`` long-polls and
+honours ``offset``. Tests act as users through :class:`FakeUser` (send text, press buttons, send
+files) and read what the bot sent from :attr:`FakeTelegram.messages`.
+
+Telegram's own limits are enforced so a bot bug shows up as the error Telegram would return:
+4096 characters per message, 64 bytes of callback data, well-formed HTML in HTML parse mode,
+"message is not modified" for an edit that changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html.parser
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 777000111
+BOT_USERNAME = "spbe_test_bot"
+TOKEN = f"{BOT_ID}:TEST-token-not-real"
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote", "span"}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+class _HtmlChecker(html.parser.HTMLParser):
+    """Telegram refuses unknown or unbalanced tags in HTML parse mode."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            raise ApiError(400, f"Bad Request: can't parse entities: can't find end tag corresponding to start tag \"{tag}\"")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    if parse_mode != "HTML":
+        return text
+    checker = _HtmlChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.stack:
+        raise ApiError(400, f"Bad Request: can't parse entities: unclosed tag \"{checker.stack[-1]}\"")
+    return "".join(checker.text)
+
+
+@dataclass
+class Message:
+    """A message as the bot last left it (edits update it in place)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    raw_text: str
+    parse_mode: str | None
+    reply_markup: dict | None
+    from_bot: bool = True
+    edits: int = 0
+    kind: str = "text"
+    file_name: str | None = None
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data") or b.get("url", "")) for row in rows for b in row]
+
+    def button(self, label: str) -> str:
+        """The callback data of the first button whose text contains ``label``."""
+        for text, data in self.buttons:
+            if label in text:
+                return data
+        raise AssertionError(f"no button {label!r} in {[t for t, _ in self.buttons]}\n{self.text}")
+
+
+@dataclass
+class Chat:
+    id: int
+    type: str
+    title: str | None = None
+    members: dict[int, str] = field(default_factory=dict)  # user id -> status (creator/administrator/member)
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count] = {}
+        self._updates: list[dict] = []
+        self._new_update = asyncio.Condition()
+        self._confirmed = 0
+        self._confirmed_changed = asyncio.Condition()
+        self.messages: list[Message] = []
+        self.calls: list[tuple[str, dict]] = []
+        self.callback_answers: list[dict] = []
+        self.commands: dict[str, list] = {}
+        self.chats: dict[int, Chat] = {}
+        self.users: dict[int, dict] = {}
+        self.application: Any = None
+        self.fail_next: dict[str, ApiError] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        async with self._new_update:
+            self._new_update.notify_all()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        handler = getattr(self, f"api_{method}", None)
+        try:
+            if method in self.fail_next:
+                raise self.fail_next.pop(method)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except ApiError as exc:
+            body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return web.json_response(body, status=exc.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                params[key] = value.filename if hasattr(value, "filename") else value
+        for key in ("reply_markup", "commands", "scope", "allowed_updates"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    # --- updates -------------------------------------------------------------------------
+
+    async def push(self, update: dict) -> int:
+        update_id = next(self._update_ids)
+        update["update_id"] = update_id
+        async with self._new_update:
+            self._updates.append(update)
+            self._new_update.notify_all()
+        return update_id
+
+    async def processed(self, update_id: int, timeout: float = 10) -> None:
+        """Wait until the bot has fetched ``update_id`` and finished handling it."""
+
+        async def confirmed() -> None:
+            async with self._confirmed_changed:
+                await self._confirmed_changed.wait_for(lambda: self._confirmed >= update_id)
+
+        await asyncio.wait_for(confirmed(), timeout)
+        await asyncio.wait_for(self.application.update_queue.join(), timeout)
+
+    async def api_getUpdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = min(float(params.get("timeout", 0) or 0), 2.0)
+        async with self._confirmed_changed:
+            # Asking from `offset` confirms every earlier update: PTB queued them before asking again.
+            self._confirmed = max(self._confirmed, offset - 1)
+            self._confirmed_changed.notify_all()
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        async with self._new_update:
+            if not self._updates and timeout:
+                try:
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
+                except TimeoutError:
+                    pass
+        limit = int(params.get("limit", 100) or 100)
+        return [u for u in self._updates if u["update_id"] >= offset][:limit]
+
+    # --- bot methods ---------------------------------------------------------------------
+
+    async def api_getMe(self, params: dict) -> dict:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "SPBE Test", "username": BOT_USERNAME,
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def api_deleteWebhook(self, params: dict) -> bool:
+        return True
+
+    async def api_setMyCommands(self, params: dict) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        key = f"{scope.get('type')}:{params.get('language_code', '')}"
+        self.commands[key] = params["commands"]
+        return True
+
+    async def api_deleteMyCommands(self, params: dict) -> bool:
+        return True
+
+    async def api_answerCallbackQuery(self, params: dict) -> bool:
+        self.callback_answers.append(params)
+        return True
+
+    async def api_sendChatAction(self, params: dict) -> bool:
+        return True
+
+    def _check_markup(self, markup: dict | None) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _message_json(self, message: Message) -> dict:
+        body: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": self._chat_json(message.chat_id),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "SPBE Test", "username": BOT_USERNAME},
+        }
+        if message.kind == "text":
+            body["text"] = message.text
+        else:
+            body["document"] = {"file_id": f"file-{message.message_id}", "file_unique_id": f"u{message.message_id}", "file_name": message.file_name}
+            body["caption"] = message.text
+        if message.reply_markup:
+            body["reply_markup"] = message.reply_markup
+        return body
+
+    def _chat_json(self, chat_id: int) -> dict:
+        chat = self.chats.get(chat_id)
+        if chat and chat.type != "private":
+            return {"id": chat_id, "type": chat.type, "title": chat.title}
+        user = self.users.get(chat_id, {"first_name": "User"})
+        return {"id": chat_id, "type": "private", "first_name": user.get("first_name", "User")}
+
+    def _next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    def _text(self, params: dict, key: str = "text") -> tuple[str, str]:
+        raw = str(params.get(key, ""))
+        text = visible_text(raw, params.get("parse_mode"))
+        if key == "text" and not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        limit = 4096 if key == "text" else 1024
+        if len(text) > limit:
+            raise ApiError(400, "Bad Request: message is too long")
+        return text, raw
+
+    async def api_sendMessage(self, params: dict) -> dict:
+        chat_id = int(params["chat_id"])
+        text, raw = self._text(params)
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        message = Message(chat_id, self._next_message_id(chat_id), text, raw, params.get("parse_mode"), markup)
+        self.messages.append(message)
+        return self._message_json(message)
+
+    async def api_sendDocument(self, params: dict) -> dict:
+        chat_id = int(params["chat_id"])
+        caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
+        message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),
+                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")))
+        self.messages.append(message)
+        return self._message_json(message)
+
+    def _find(self, params: dict) -> Message:
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        for message in reversed(self.messages):
+            if message.chat_id == chat_id and message.message_id == message_id:
+                return message
+        raise ApiError(400, "Bad Request: message to edit not found")
+
+    async def api_editMessageText(self, params: dict) -> dict:
+        message = self._find(params)
+        text, raw = self._text(params)
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        if raw == message.raw_text and markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+        message.text, message.raw_text, message.reply_markup = text, raw, markup
+        message.parse_mode = params.get("parse_mode")
+        message.edits += 1
+        return self._message_json(message)
+
+    async def api_editMessageReplyMarkup(self, params: dict) -> dict:
+        message = self._find(params)
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        if markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.reply_markup = markup
+        message.edits += 1
+        return self._message_json(message)
+
+    async def api_deleteMessage(self, params: dict) -> bool:
+        message = self._find(params)
+        self.messages.remove(message)
+        return True
+
+    async def api_getChatMember(self, params: dict) -> dict:
+        chat = self.chats.get(int(params["chat_id"]))
+        user_id = int(params["user_id"])
+        status = chat.members.get(user_id, "left") if chat else "left"
+        user = {"id": user_id, "is_bot": False, "first_name": self.users.get(user_id, {}).get("first_name", "User")}
+        body = {"status": status, "user": user}
+        if status == "administrator":
+            body.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                        can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
+                        can_change_info=True, can_invite_users=True, can_post_stories=False,
+                        can_edit_stories=False, can_delete_stories=False)
+        if status == "creator":
+            body["is_anonymous"] = False
+        return body
+
+    # --- what tests read -------------------------------------------------------------------
+
+    def chat_messages(self, chat_id: int) -> list[Message]:
+        return [m for m in self.messages if m.chat_id == chat_id]
+
+    def last(self, chat_id: int) -> Message:
+        messages = self.chat_messages(chat_id)
+        assert messages, f"the bot sent nothing to chat {chat_id}"
+        return messages[-1]
+
+
+class FakeUser:
+    """A Telegram user who talks to the bot in private chat or in a group."""
+
+    def __init__(self, telegram: FakeTelegram, user_id: int, first_name: str, language: str = "id", username: str | None = None) -> None:
+        self.telegram = telegram
+        self.id = user_id
+        self.first_name = first_name
+        self.language = language
+        self.username = username or first_name.lower()
+        telegram.users[user_id] = {"first_name": first_name}
+        self._message_ids = itertools.count(100_000)
+
+    def _from(self) -> dict:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username, "language_code": self.language}
+
+    def _chat(self, chat_id: int | None) -> dict:
+        return self.telegram._chat_json(chat_id if chat_id is not None else self.id)
+
+    async def _send(self, update: dict) -> None:
+        update_id = await self.telegram.push(update)
+        await self.telegram.processed(update_id)
+
+    def _message(self, chat_id: int | None, **content: Any) -> dict:
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(), **content}
+
+    async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None) -> None:
+        message = self._message(chat_id, text=text)
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to:
+            message["reply_to_message"] = reply_to
+        await self._send({"message": message})
+
+    async def send_sticker(self, chat_id: int | None = None) -> None:
+        sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
+        await self._send({"message": self._message(chat_id, sticker=sticker)})
+
+    async def send_photo(self, chat_id: int | None = None, caption: str | None = None) -> None:
+        photo = [{"file_id": "photo-1", "file_unique_id": "ph1", "width": 90, "height": 90, "file_size": 1200}]
+        content: dict[str, Any] = {"photo": photo}
+        if caption:
+            content["caption"] = caption
+        await self._send({"message": self._message(chat_id, **content)})
+
+    async def send_document(self, file_name: str, size: int = 2048, caption: str | None = None, chat_id: int | None = None, mime: str = "application/pdf") -> None:
+        document = {"file_id": f"doc-{file_name}", "file_unique_id": f"u-{file_name}", "file_name": file_name, "mime_type": mime, "file_size": size}
+        content: dict[str, Any] = {"document": document}
+        if caption:
+            content["caption"] = caption
+        await self._send({"message": self._message(chat_id, **content)})
+
+    async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> None:
+        callback_data = label_or_data if data else message.button(label_or_data)
+        query = {
+            "id": f"cq{self.id}{next(self._message_ids)}",
+            "from": self._from(),
+            "chat_instance": f"ci{message.chat_id}",
+            "data": callback_data,
+            "message": self.telegram._message_json(message),
+        }
+        await self._send({"callback_query": query})
+
+    def last(self) -> Message:
+        return self.telegram.last(self.id)
+
