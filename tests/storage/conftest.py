@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage import Database, open_database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "spbe.sqlite3")
+    yield database
+    await database.close()
+
+
+async def make_period(db: Database, *, framework: str = "spbe-2020", level_min: int = 1, level_max: int = 5,
+                      indicators: int = 47, fractional: bool = False, year: int = 2025) -> tuple[int, int]:
+    """An institution with one officer (user 7) and one period; returns (institution id, period id)."""
+    async with db.transaction() as tx:
+        institution = await tx.institutions.create(name="Pemerintah Kota Contoh", kind="kota", region="Bali")
+        await tx.members.add(institution_id=institution.id, user_id=7, display_name="Ayu", role="officer")
+        period = await tx.periods.create(
+            institution_id=institution.id, year=year, framework=framework, level_min=level_min, level_max=level_max,
+            indicator_count=indicators, fractional=fractional,
+        )
+    return institution.id, period.id
