@@ -66,6 +66,7 @@ _STOPWORDS = {
     "pengertian", "definisi", "jelaskan", "explain", "define", "definition", "kalau", "kalo", "klo", "mau", "ingin",
     "perlu", "need", "needs", "harus", "syarat", "kriteria", "criteria", "requirement", "requirements", "ketentuan",
     "no", "nomor", "nomer", "number", "ind", "lv", "bagi", "agar", "supaya", "naik", "raise", "reach", "capai",
+    "tiap", "setiap", "masing", "semua", "seluruh", "each", "every", "all", "per",
 }
 _ABBREVIATIONS = {
     "bd": "bukti dukung",
@@ -156,6 +157,7 @@ class _Reading:
     cues: set[str]
     types: set[str]
     content: list[str]
+    cue_words: list[str]
 
 
 class Answerer:
@@ -172,6 +174,11 @@ class Answerer:
         total = len(self.entities)
         # Rare words weigh more: "risiko" says more than "layanan".
         self._idf = {t: 1.0 + math.log((1 + total) / (1 + n)) for t, n in vocabulary.items()}
+        # Numbers that are part of a name ("layanan publik sektor 1"), as (previous word, number).
+        self._numbered = {
+            (name[i - 1], token) for entity in self.entities for name in entity.names
+            for i, token in enumerate(name) if i and token.isdigit()
+        }
         cue_words = {w for words in _CUES.values() for w in words if " " not in w}
         self._cue_vocabulary = sorted(cue_words | set(_STOPWORDS) | {w for ws in _TYPE_WORDS.values() for w in ws})
 
@@ -199,11 +206,28 @@ class Answerer:
         """Fix a typo in a cue word ("bukt" -> "bukti"); pack words are matched fuzzily later."""
         if len(token) < 4 or token in self._idf:
             return token
-        match = process.extractOne(token, self._cue_vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+        match = process.extractOne(token, self._cue_vocabulary, scorer=fuzz.ratio, score_cutoff=88)
         return match[0] if match else token
 
+    def _spell_numbered_words(self, text: str) -> str:
+        """Fix typos of the words that introduce a number ("levle 4", "indikatr 15")."""
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if len(word) < 4 or word in self._idf or word in _NUMBER_WORDS:
+                return word
+            found = process.extractOne(word, _NUMBER_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+            return found[0] if found else word
+
+        return re.sub(r"[a-z]+", fix, text)
+
+    def _part_of_name(self, raw: str, start: int) -> bool:
+        """True when the number at ``start`` belongs to a name ("sektor 1"), not an indicator."""
+        before = re.findall(r"[a-z]+", raw[:start])
+        return bool(before) and (before[-1], raw[start:].split()[0]) in self._numbered
+
     def read(self, question: str) -> _Reading:
-        raw = _fold(question)
+        raw = self._spell_numbered_words(_fold(question))
         indicator = level = None
         code = re.search(r"\bi\s?(\d{1,2})\b", raw) if any(i.code for i in self.pack.indicators) else None
         found = re.search(rf"\b{_INDICATOR_WORDS}\s*(?:ke\s*)?[-.:]?\s*(\d{{1,3}})\b", raw)
@@ -218,13 +242,13 @@ class Answerer:
             # A bare number names an indicator ("29 itu apa"), unless it counts something else.
             bare = [
                 int(m.group(1)) for m in re.finditer(r"\b(\d{1,3})\b(?!\s*(?:tahun|thn|th|bulan|bln|hari|persen|%|x|kali|years?|months?|days?))", raw)
-                if not (found_level and m.start(1) == found_level.start(1))
+                if not (found_level and m.start(1) == found_level.start(1)) and not self._part_of_name(raw, m.start(1))
             ]
             if bare and 1 <= bare[0] <= len(self.pack.indicators):
                 indicator = bare[0]
 
         tokens = []
-        for token in tokenize(question):
+        for token in tokenize(raw):
             tokens.extend(_ABBREVIATIONS.get(token, token).split())
         tokens = [self._correct(t) for t in tokens]
         cues = {cue for cue, words in _CUES.items() if any(t in words for t in tokens)}
@@ -232,18 +256,21 @@ class Answerer:
             cues.add("evidence")
         types = {kind for kind, words in _TYPE_WORDS.items() if any(t in words for t in tokens)}
         content = [
-            t for t in tokens
-            if t not in _STOPWORDS and not t.isdigit() and not re.fullmatch(r"[li]\d{1,2}", t)
+            t for i, t in enumerate(tokens)
+            if t not in _STOPWORDS and not re.fullmatch(r"[li]\d{1,2}", t)
+            and (not t.isdigit() or (i > 0 and (tokens[i - 1], t) in self._numbered))
             and not any(t in words for cue, words in _CUES.items() if cue != "define")
         ]
-        return _Reading(tokens, indicator, level, cues, types, content)
+        cue_words = [t for t in tokens if t not in _STOPWORDS and not t.isdigit() and t not in content]
+        return _Reading(tokens, indicator, level, cues, types, content, cue_words)
 
     # --- step 2: matching ------------------------------------------------------------------
 
     def _similarities(self, content: list[str]) -> list[dict[str, float]]:
         result = []
         for token in content:
-            cutoff = 100 if len(token) <= 3 else 80
+            # A word the pack knows is taken as written ("pengadaan" is not "pengaduan").
+            cutoff = 100 if len(token) <= 3 or token in self._idf else 80
             matches = process.extract(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
             result.append({word: score / 100 for word, score, _ in matches})
         return result
@@ -300,20 +327,26 @@ class Answerer:
         ranked = self._rank(reading)
         if ranked and ranked[0][1] >= COVERED:
             entity, score = ranked[0]
+            score = _with_margin(ranked)
             answer = self._about_entity(entity, level, reading, score)
             answer.candidates = self._candidates(ranked, reading, level, skip=None if score < CONFIDENT else entity)
             return answer
         general = self._general(reading, level)
         if general:
             return general
+        if reading.cue_words:
+            # The cue words may themselves be the subject ("apa arti bukti dukung").
+            ranked = self._rank(reading, [*reading.content, *reading.cue_words])
+            if ranked and ranked[0][1] >= CONFIDENT and ranked[0][0].kind in {"glossary", "rule"}:
+                return self._about_entity(ranked[0][0], level, reading, ranked[0][1])
         answer = Answer(pack.id, "not_covered", 0.0, level=level)
         answer.candidates = self._candidates(ranked, reading, level, skip=None) if ranked and ranked[0][1] >= 0.25 else []
         return answer
 
-    def _rank(self, reading: _Reading) -> list[tuple[Entity, float]]:
-        """Entity scores with priors from the question's shape."""
+    def _rank(self, reading: _Reading, words: list[str] | None = None) -> list[tuple[Entity, float]]:
+        """Entity scores with priors from the question's shape (may exceed 1; shown capped)."""
         ranked = []
-        for entity, score in self.match(reading.content):
+        for entity, score in self.match(reading.content if words is None else words):
             if entity.kind in reading.types:
                 score += 0.08
             if entity.kind == "indicator" and (reading.level is not None or reading.cues & {"evidence", "criteria"}):
@@ -324,17 +357,19 @@ class Answerer:
                 score += 0.03
             if entity.kind == "rule" and reading.cues & {"criteria", "formula"}:
                 score += 0.03
-            ranked.append((entity, min(score, 1.0)))
+            ranked.append((entity, score))
         ranked.sort(key=lambda pair: (-pair[1], _KIND_ORDER[pair[0].kind]))
         return ranked
 
     def _candidates(self, ranked: list[tuple[Entity, float]], reading: _Reading, level: int | None, skip: Entity | None) -> list[Candidate]:
         result = []
+        titles = {skip.title} if skip else set()
         for entity, score in ranked:
-            if entity is skip or score < 0.25:
+            if entity is skip or score < 0.25 or entity.title in titles:
                 continue
+            titles.add(entity.title)
             topic = self._topic_for(entity, level, reading)
-            result.append(Candidate(topic, entity.kind, entity.key, entity.title, round(score, 3)))
+            result.append(Candidate(topic, entity.kind, entity.key, entity.title, round(min(score, 1.0), 3)))
             if len(result) == 3:
                 break
         return result
@@ -359,7 +394,7 @@ class Answerer:
             return self._about_indicator(int(entity.key), level, reading, score)
         pack = self.pack
         topic = self._topic_for(entity, level, reading)
-        confidence = round(score, 3)
+        confidence = round(min(score, 1.0), 3)
         if entity.kind == "aspect":
             aspect = pack.aspect(entity.key)
             return Answer(pack.id, topic, confidence, level=level, key=aspect.id, title=aspect.name, texts=[aspect.description, *aspect.notes])
@@ -376,7 +411,7 @@ class Answerer:
         pack = self.pack
         indicator = pack.indicator(number)
         title = f"{number}. {indicator.short_name}"
-        confidence = round(score, 3)
+        confidence = round(min(score, 1.0), 3)
         if "evidence" in reading.cues:
             if level is not None and indicator.levels.get(level) and indicator.levels[level].evidence:
                 texts = list(indicator.levels[level].evidence)
@@ -406,6 +441,18 @@ class Answerer:
         return None
 
 
+_NUMBER_WORDS = ["level", "indikator", "indicator"]
+CLEAR_MARGIN = 0.05
+"""A best match closer than this to the runner-up is not confident: the question fits both."""
+
+
+def _with_margin(ranked: list[tuple[Entity, float]]) -> float:
+    """The best score, lowered towards "unsure" when the runner-up scores almost as well."""
+    best = min(ranked[0][1], 1.0)
+    if len(ranked) < 2:
+        return best
+    margin = ranked[0][1] - ranked[1][1]
+    return best if margin >= CLEAR_MARGIN else min(best, CONFIDENT - 0.01) * (0.8 + 0.2 * margin / CLEAR_MARGIN)
 _KIND_ORDER = {"indicator": 0, "glossary": 1, "aspect": 2, "domain": 3, "rule": 4}
 
 

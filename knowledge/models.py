@@ -227,11 +227,19 @@ class Pack(_Strict):
     def level_name(self, indicator: Indicator, level: int) -> str:
         return self._models[indicator.capability].levels[level].name
 
+    @cached_property
+    def _by_aspect(self) -> dict[str, list[Indicator]]:
+        return {a.id: [i for i in self.indicators if i.aspect == a.id] for a in self.aspects}
+
+    @cached_property
+    def _by_domain(self) -> dict[str, list[Aspect]]:
+        return {d.id: [a for a in self.aspects if a.domain == d.id] for d in self.domains}
+
     def indicators_of_aspect(self, aspect_id: str) -> list[Indicator]:
-        return [i for i in self.indicators if i.aspect == aspect_id]
+        return self._by_aspect.get(aspect_id, [])
 
     def aspects_of_domain(self, domain_id: str) -> list[Aspect]:
-        return [a for a in self.aspects if a.domain == domain_id]
+        return self._by_domain.get(domain_id, [])
 
     def predicate_for(self, value: Decimal) -> PredicateBand:
         """The band containing ``value`` (callers pass the rounded, displayed value)."""

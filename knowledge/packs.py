@@ -7,6 +7,7 @@ this module adds the checks that need the whole pack (weights, gaps, references,
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -46,7 +47,10 @@ class PackError(Exception):
 # --- reading YAML -------------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
 
 
@@ -278,8 +282,21 @@ def validate_pack(pack: Pack) -> list[PackProblem]:
 
 
 def load_pack(file: Path | str) -> Pack:
-    """Read, parse and validate one pack file; raise :class:`PackError` listing all problems."""
+    """Read, parse and validate one pack file; raise :class:`PackError` listing all problems.
+
+    A file already loaded and unchanged since (same size and modification time) is not parsed
+    again: packs are immutable, so every registry in the process can share them.
+    """
     file = Path(file)
+    try:
+        stat = file.stat()
+    except OSError as exc:
+        raise PackError(file, [PackProblem("", f"cannot read file: {exc.strerror or exc}")]) from exc
+    return _parse_pack(file, (file.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_pack(file: Path, version: tuple[Path, int, int]) -> Pack:
     raw = _read_yaml(file)
     if not isinstance(raw, dict):
         raise PackError(file, [PackProblem("", "the file must hold a mapping (framework:, scale:, ...)")])

@@ -91,16 +91,17 @@ def check_levels(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) 
     for number, raw in levels.items():
         if not pack.has_indicator(number):
             raise ScoringError(f"indicator {number} does not exist in {pack.id} (1..{len(pack.indicators)})")
+        whole = type(raw) is int  # the common case: no parsing, no fraction to check
         try:
-            value = Decimal(str(raw))
+            value = Decimal(raw) if whole else Decimal(str(raw))
         except InvalidOperation:
             raise ScoringError(f"indicator {number}: {raw!r} is not a number") from None
         if not value.is_finite() or not scale.min <= value <= scale.max:
             raise ScoringError(f"indicator {number}: level {raw} is outside the scale {scale.min}..{scale.max} of {pack.id}")
         if scale.fractional:
-            if value != value.quantize(CENT):
+            if not whole and value != value.quantize(CENT):
                 raise ScoringError(f"indicator {number}: {raw} has more than two decimals")
-        elif value != value.to_integral_value():
+        elif not whole and value != value.to_integral_value():
             raise ScoringError(f"indicator {number}: {pack.id} takes whole levels only, not {raw}")
         clean[number] = value
     return clean

@@ -36,9 +36,9 @@ def test_the_labelled_set_is_large_and_varied() -> None:
     assert {"level", "evidence", "indicator", "weight", "glossary", "rule", "predicate", "formula", "capability", "not_covered"} <= topics
     frameworks = {case.get("fw", "spbe-2020") for case in LABELLED}
     assert frameworks == {"spbe-2020", "spbe-2018", "pemdi-2026"}
-    domains = {PackRegistry.load().get("spbe-2020").aspect(
-        PackRegistry.load().get("spbe-2020").indicator(case["ind"]).aspect).domain
-        for case in LABELLED if "ind" in case and case.get("fw", "spbe-2020") == "spbe-2020"}
+    pack = PackRegistry.load().get("spbe-2020")
+    domains = {pack.aspect(pack.indicator(case["ind"]).aspect).domain
+               for case in LABELLED if "ind" in case and case.get("fw", "spbe-2020") == "spbe-2020"}
     assert domains == {"D1", "D2", "D3", "D4"}
 
 
