@@ -8,7 +8,8 @@ without internals, that something went wrong.
 
 from __future__ import annotations
 
-import html
+import contextlib
+import dataclasses
 import logging
 from typing import Any
 
@@ -17,8 +18,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ContextTypes, Defaults, MessageHandler, TypeHandler, filters
 
+from bot.config import Settings
 from bot.messages import MessageBuilder, RenderedMessage
 from bot.render import Renderer, language_of
+from bot.runtime import open_engine
 from conversations import events as ev
 from conversations.engine import Engine
 from conversations.replies import Outcome, Reply
@@ -35,6 +38,7 @@ PRIVATE_COMMANDS = {
         ("tanya", "Tanya tentang kerangka evaluasi"),
         ("undang", "Koordinator: buat tautan undangan"),
         ("periode", "Koordinator: pilih tahun dan kerangka"),
+        ("penjelasan", "Koordinator: wajibkan atau bebaskan penjelasan"),
         ("gabung", "Gabung dengan kode undangan"),
         ("batal", "Batalkan input yang ditunggu"),
         ("bantuan", "Bantuan"),
@@ -47,6 +51,7 @@ PRIVATE_COMMANDS = {
         ("tanya", "Ask about the framework"),
         ("undang", "Leads: create an invitation link"),
         ("periode", "Leads: choose year and framework"),
+        ("penjelasan", "Leads: make the penjelasan required or optional"),
         ("gabung", "Join with an invitation code"),
         ("batal", "Cancel the awaited input"),
         ("bantuan", "Help"),
@@ -147,21 +152,25 @@ def to_event(update: Update) -> ev.Event | None:
     return None
 
 
-def build_application(engine: Engine, token: str, base_url: str, renderer: Renderer | None = None, rate_limit: bool = True) -> Application:
-    transport = Transport(engine, renderer or Renderer())
+def build_application(settings: Settings, *, rate_limit: bool = True) -> Application:
+    """The bot for ``settings``. The engine (database, packs) opens in ``post_init`` and closes in
+    ``post_shutdown``, so ``run_polling`` (or a test driving the same hooks) owns its lifetime."""
+    if not settings.token:
+        raise ValueError("build_application needs a bot token")
+    base_url = settings.bot_api_url
     builder = (
         ApplicationBuilder()
-        .token(token)
+        .token(settings.token)
         .base_url(base_url)
         .base_file_url(base_url.replace("/bot", "/file/bot"))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=None))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     application = builder.build()
-    application.bot_data["engine"] = engine
-    application.bot_data["transport"] = transport
+    application.bot_data["settings"] = settings
 
     application.add_handler(TypeHandler(Update, _gate), group=-1)
     application.add_handler(CommandHandler(ALL_COMMANDS, _on_update), group=0)
@@ -173,14 +182,22 @@ def build_application(engine: Engine, token: str, base_url: str, renderer: Rende
 
 
 async def _post_init(application: Application) -> None:
-    """Register the command menus per scope and language (Indonesian default, English)."""
+    """Open the engine, then register the command menus per scope and language."""
     bot = application.bot
-    engine: Engine = application.bot_data["engine"]
-    engine.config = engine.config.__class__(**{**engine.config.__dict__, "bot_username": bot.username or engine.config.bot_username})
+    resources = contextlib.AsyncExitStack()
+    engine = await resources.enter_async_context(open_engine(application.bot_data["settings"]))
+    engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
+    application.bot_data.update(resources=resources, engine=engine, transport=Transport(engine, Renderer()))
     for lang, commands in PRIVATE_COMMANDS.items():
         await bot.set_my_commands([BotCommand(n, d) for n, d in commands], scope=BotCommandScopeAllPrivateChats(), language_code=None if lang == "id" else lang)
     for lang, commands in GROUP_COMMANDS.items():
         await bot.set_my_commands([BotCommand(n, d) for n, d in commands], scope=BotCommandScopeAllGroupChats(), language_code=None if lang == "id" else lang)
+
+
+async def _post_shutdown(application: Application) -> None:
+    resources: contextlib.AsyncExitStack | None = application.bot_data.pop("resources", None)
+    if resources is not None:
+        await resources.aclose()
 
 
 async def _gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -229,4 +246,3 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not tell the user about the error", exc_info=True)
 
 
-__all__ = ["build_application", "to_event", "Transport", "html"]

@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.config import ConfigError, load_settings
 
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
 
 def register(commands: Any) -> None:
     run = commands.add_parser("run", help="run the Telegram bot (long polling); without a token, the console chat")
@@ -22,7 +24,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from bot.runtime import configure_logging, run_polling
+    from bot.app import build_application
+    from bot.runtime import configure_logging
 
     configure_logging(settings.log_level)
     if not settings.token:
@@ -32,7 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return cmd_console(args)
-    run_polling(settings)
+    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

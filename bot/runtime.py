@@ -1,14 +1,11 @@
-"""Starting the assistant: database, packs and engine, then long polling until told to stop."""
+"""What a running assistant holds open: logging set up, and the engine over its database and packs."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator
 
-from bot.app import build_application
 from bot.config import Settings
 from conversations.context import EngineConfig
 from conversations.engine import Engine
@@ -40,28 +37,3 @@ async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = Non
         yield Engine(db, packs, config)
     finally:
         await db.close()
-
-
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll the Bot API until ``stop`` is set; the database is open for the whole run."""
-    assert settings.token
-    async with open_engine(settings) as engine:
-        application = build_application(engine, settings.token, settings.bot_api_url)
-        async with application:
-            await application.start()
-            await application.updater.start_polling(allowed_updates=["message", "callback_query", "my_chat_member"])  # type: ignore[union-attr]
-            log.info("polling as @%s", application.bot.username)
-            await stop.wait()
-            await application.updater.stop()  # type: ignore[union-attr]
-            await application.stop()
-
-
-def run_polling(settings: Settings) -> None:
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await serve(settings, stop)
-
-    asyncio.run(main())

@@ -32,8 +32,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "rl": ("institution", "role"),  # create an invitation for this role
     "ik": ("kind",),  # institution kind while an operator creates one
     "qa": ("framework", "indicator", "level"),  # a candidate answer: indicator (0 = none) and level
-    "qk": ("framework", "kind", "key"),  # a candidate answer: aspect/domain/glossary/rule key
+    "qk": ("framework", "entity"),  # a candidate answer: aspect/domain/glossary/rule, by its index in the answerer
     "st": ("choice",),  # /start menu choices
+    "rq": ("period", "flag"),  # leads: penjelasan required (1) or optional (0)
 }
 
 _FIELDS: dict[str, str] = {
@@ -47,10 +48,11 @@ _FIELDS: dict[str, str] = {
     "framework": r"[a-z0-9-]{2,20}",
     "role": r"officer|penanggung_jawab|koordinator",
     "kind": r"[a-z_]{1,16}",
-    "key": r"[A-Za-z0-9 _.-]{1,30}",
+    "entity": r"\d{1,4}",
     "choice": r"[a-z_]{1,16}",
+    "flag": r"[01]",
 }
-_INTS = {"period", "institution", "indicator", "page", "year"}
+_INTS = {"period", "institution", "indicator", "page", "year", "entity"}
 
 
 class CallbackError(ValueError):

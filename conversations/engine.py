@@ -28,7 +28,6 @@ from storage.models import InstitutionKind, Role
 log = logging.getLogger(__name__)
 
 LEAD_ROLES = {Role.KOORDINATOR, Role.PENANGGUNG_JAWAB}
-WALKTHROUGH_COMMANDS = {"mulai", "ringkasan", "daftar", "loncat", "undang", "periode", "gabung", "instansi_baru"}
 NAME_LIMIT = 120
 
 
@@ -103,6 +102,7 @@ class Engine:
             "periode": self._periods,
             "gabung": self._join_command,
             "instansi_baru": self._new_institution,
+            "penjelasan": self._explanation_setting,
         }
         handler = handlers.get(name)
         if handler is None:
@@ -271,6 +271,35 @@ class Engine:
                 rows.append([Button("framework", cb.make("pf", institution.id, y, pack.id), {"title": pack.framework.short_title, "year": y})])
         return Outcome([Reply("short:choose_period", {"institution": institution.name}, rows)])
 
+    async def _lead_period(self, turn: Turn, period_id: int | None = None):
+        """The current period of the lead's institution (or the one a button names), for lead actions."""
+        if period_id is None:
+            _, institution = await self._lead_institution(turn)
+            return await self._period_of(turn, institution.id)
+        period = await turn.tx.periods.get(period_id)
+        if period is None:
+            raise Refusal("stale_button", toast="toast_stale")
+        member = await self._membership(turn, period.institution_id)
+        if member.role not in LEAD_ROLES:
+            raise Refusal("lead_only")
+        return period
+
+    def _explanation_reply(self, period, *, edit: bool = False) -> Reply:
+        flag = 0 if period.require_explanation else 1
+        reply = Reply(
+            "short:explanation_setting", {"required": period.require_explanation, "year": period.year},
+            [[Button("explanation_toggle", cb.make("rq", period.id, flag), {"required": bool(flag)})]], edit=edit,
+        )
+        return reply
+
+    async def _explanation_setting(self, turn: Turn, command: Command) -> Outcome:
+        return Outcome([self._explanation_reply(await self._lead_period(turn))])
+
+    async def _set_explanation(self, turn: Turn, period_id: int, required: bool) -> Outcome:
+        period = await self._lead_period(turn, period_id)
+        period = await turn.tx.periods.set_require_explanation(period.id, required)
+        return Outcome([self._explanation_reply(period, edit=True)], toast="toast_done")
+
     async def _start_period(self, turn: Turn, institution_id: int, year: int, framework: str) -> Outcome:
         member = await self._membership(turn, institution_id)
         if member.role not in LEAD_ROLES:
@@ -303,7 +332,7 @@ class Engine:
             member = await turn.tx.invitations.redeem(code, user_id=user.id, display_name=user.name, language=user.language, now=turn.now)
         except (store_errors.NotFound, store_errors.InvalidInput, store_errors.Conflict) as exc:
             turn.move(awaiting=None)
-            return Outcome([short("join_failed", reason=exc.user_reason if hasattr(exc, "user_reason") else str(exc))])
+            return Outcome([short("join_failed", reason=exc.code or "unknown")])
         institution = await turn.tx.institutions.get(member.institution_id)
         turn.move(institution_id=institution.id, period_id=None, indicator=None, awaiting=None)
         return Outcome([short("join_ok", institution=institution.name, role=member.role.value.replace("_", " "))])
@@ -330,12 +359,14 @@ class Engine:
     def _answer_reply(self, framework: str, answer: Answer, *, buttons: bool = True) -> Reply:
         rows = []
         if buttons and not answer.sure:
+            entities = self.library.answerer(framework).entities
             for candidate in answer.candidates:
                 if candidate.kind == "indicator":
                     level = answer.level if answer.level is not None else "-"
                     data = cb.make("qa", framework, int(candidate.key), level)
                 else:
-                    data = cb.make("qk", framework, candidate.kind, candidate.key[:30])
+                    index = next(i for i, e in enumerate(entities) if (e.kind, e.key) == (candidate.kind, candidate.key))
+                    data = cb.make("qk", framework, index)
                 rows.append([Button("candidate", data, {"title": candidate.title})])
         return Reply("answer", {"pack": self.packs.get(framework), "answer": answer}, rows)
 
@@ -352,11 +383,10 @@ class Engine:
                 raise Refusal("stale_button", toast="toast_stale")
             question = f"indikator {number}" + (f" level {level}" if level != "-" else "")
             return Outcome([self._answer_reply(framework, answerer.ask(question))], toast="toast_done")
-        kind, key = press.str("kind"), press.str("key")
-        entity = next((e for e in answerer.entities if e.kind == kind and e.key[:30] == key), None)
-        if entity is None:
+        index = press.int("entity")
+        if index >= len(answerer.entities):
             raise Refusal("stale_button", toast="toast_stale")
-        answer = answerer.answer_entity(entity)
+        answer = answerer.answer_entity(answerer.entities[index])
         return Outcome([self._answer_reply(framework, answer)], toast="toast_done")
 
     # --- text -------------------------------------------------------------------------------
@@ -380,6 +410,8 @@ class Engine:
             return await self._join(turn, text.text.strip())
         if awaiting == "guided":
             return Outcome([short("guided_use_buttons")])
+        if awaiting == "inst_kind":
+            return Outcome([short("use_buttons")])
         if awaiting in {"inst_name", "inst_region"}:
             return await self._institution_step(turn, text.text)
         if awaiting == "value":
@@ -458,6 +490,8 @@ class Engine:
             return await self._create_invite(turn, press.int("institution"), press.str("role"), edit=True)
         if action == "pf":
             return await self._start_period(turn, press.int("institution"), press.int("year"), press.str("framework"))
+        if action == "rq":
+            return await self._set_explanation(turn, press.int("period"), press.str("flag") == "1")
         period, pack = await self._period_for_press(turn, press.int("period"))
         number = press.fields.get("indicator")
         if isinstance(number, int) and not pack.has_indicator(number):

@@ -2,45 +2,51 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.runtime import open_engine
+from conversations.engine import Engine
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 OPERATOR_ID = 9001
 
 
 class BotRun:
-    """A running bot; ``restart()`` stops it and starts a new process-like instance on the same database."""
+    """A running bot. ``restart()`` stops it and starts a fresh Application on the same database,
+    as a new process would; the lifecycle hooks run as ``Application.run_polling`` runs them."""
 
     def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
         self.telegram = telegram
         self.settings = settings
-        self._stack: contextlib.AsyncExitStack | None = None
-        self.engine = None
+        self.application: Application | None = None
+
+    @property
+    def engine(self) -> Engine:
+        assert self.application is not None
+        return self.application.bot_data["engine"]
 
     async def start(self) -> None:
-        stack = contextlib.AsyncExitStack()
-        self.engine = await stack.enter_async_context(open_engine(self.settings))
-        application = build_application(self.engine, TOKEN, self.telegram.base_url, rate_limit=False)
-        await stack.enter_async_context(application)
+        application = build_application(self.settings, rate_limit=False)
+        await application.initialize()
+        await application.post_init(application)  # type: ignore[misc]
         await application.start()
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-        stack.push_async_callback(application.stop)
-        stack.push_async_callback(application.updater.stop)
+        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
         self.telegram.application = application
-        self._stack = stack
+        self.application = application
 
     async def stop(self) -> None:
-        if self._stack:
-            await self._stack.aclose()
-            self._stack = None
+        application, self.application = self.application, None
+        if application is None:
+            return
+        await application.updater.stop()  # type: ignore[union-attr]
+        await application.stop()
+        await application.post_shutdown(application)  # type: ignore[misc]
+        await application.shutdown()
 
     async def restart(self) -> None:
         await self.stop()

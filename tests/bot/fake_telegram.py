@@ -350,7 +350,14 @@ class FakeTelegram:
             body["is_anonymous"] = False
         return body
 
-    # --- what tests read -------------------------------------------------------------------
+    # --- what tests set up and read -------------------------------------------------------
+
+    def add_group(self, chat_id: int, title: str, members: dict[int, str], kind: str = "group") -> Chat:
+        """A group chat with the given members (user id -> creator/administrator/member)."""
+        chat = Chat(chat_id, kind, title, dict(members))
+        self.chats[chat_id] = chat
+        return chat
+
 
     def chat_messages(self, chat_id: int) -> list[Message]:
         return [m for m in self.messages if m.chat_id == chat_id]
