@@ -27,7 +27,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application
     from bot.runtime import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=[settings.token] if settings.token else [])
     if not settings.token:
         print(
             "No SPBE_BOT_TOKEN is set, so the local console chat starts instead.\n"

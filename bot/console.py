@@ -98,10 +98,10 @@ class Console:
             await self.show(await self.engine.handle(event))
 
 
-def run_console(settings: Settings, lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+def run_console(settings: Settings, lines: TextIO | None = None, out: TextIO | None = None) -> None:
     async def main() -> None:
         user = User(CONSOLE_USER_ID, getpass.getuser() or "Operator", settings.default_language)
         async with open_engine(settings, admin_ids=settings.admin_ids | {CONSOLE_USER_ID}) as engine:
-            await Console(engine, user, out).run(lines)
+            await Console(engine, user, out or sys.stdout).run(lines or sys.stdin)
 
     asyncio.run(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from bot.config import Settings
 from conversations.context import EngineConfig
@@ -15,11 +15,30 @@ from storage import open_database
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: str) -> None:
+class _Redact(logging.Filter):
+    """Replaces secrets in every record a handler emits (PTB logs its API URL, which holds the token)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<token>")
+            record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    redact = _Redact(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
 
 
 @contextlib.asynccontextmanager

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 LEAD_ROLES = {Role.KOORDINATOR, Role.PENANGGUNG_JAWAB}
 NAME_LIMIT = 120
+CAPTION_LIMIT = 1024
+EVIDENCE_KINDS = {"document", "photo"}
 
 
 class Engine:
@@ -76,7 +78,7 @@ class Engine:
         if isinstance(event, Text):
             return await self._text(turn, event)
         if isinstance(event, Upload):
-            return self._upload(turn, event)
+            return await self._upload(turn, event)
         return Outcome()
 
     async def _command(self, turn: Turn, command: Command) -> Outcome:
@@ -425,7 +427,8 @@ class Engine:
             value = Decimal(text.strip().replace(",", "."))
         except InvalidOperation:
             value = Decimal(-1)
-        if not (pack.scale.min <= value <= pack.scale.max) or value != value.quantize(Decimal("0.01")):
+        precision = Decimal("0.01") if pack.scale.fractional else Decimal(1)
+        if not (pack.scale.min <= value <= pack.scale.max) or value != value.quantize(precision):
             return Outcome([short("value_invalid", low=pack.scale.min, high=pack.scale.max)])
         return await wt.choose_level(turn, period, pack, turn.position.indicator, value, edit=False)
 
@@ -452,17 +455,43 @@ class Engine:
         link = f"https://t.me/{self.config.bot_username}?start={invitation.code}"
         return Outcome([short("inst_created", name=institution.name, link=link, code=invitation.code)])
 
-    def _upload(self, turn: Turn, upload: Upload) -> Outcome:
+    async def _upload(self, turn: Turn, upload: Upload) -> Outcome:
         if not turn.event.chat.private:
             return Outcome()
         awaiting = turn.position.awaiting
-        if awaiting == "penjelasan":
-            return Outcome([short("need_text", what="penjelasan")])
         if awaiting in {"jump", "value"}:
             return Outcome([short("need_text", what="nomor")])
         if awaiting in {"inst_name", "inst_region", "invite_code"}:
             return Outcome([short("need_text", what="jawaban")])
-        return Outcome([short("upload_not_supported", kind=upload.kind)])
+        if awaiting in {"guided", "inst_kind"}:
+            return Outcome([short("use_buttons")])
+        if upload.kind not in EVIDENCE_KINDS or not upload.file_id or not upload.file_unique_id:
+            if awaiting == "penjelasan":
+                return Outcome([short("need_text", what="penjelasan")])
+            return Outcome([short("upload_not_supported", kind=upload.kind)])
+        return await self._evidence(turn, upload)
+
+    async def _evidence(self, turn: Turn, upload: Upload) -> Outcome:
+        """Keep a document or photo as bukti dukung of the indicator the officer has open."""
+        position = turn.position
+        period = await turn.tx.periods.get(position.period_id) if position.period_id else None
+        if period is None or position.indicator is None:
+            return Outcome([short("evidence_needs_card")])
+        await self._membership(turn, period.institution_id)
+        answer = await turn.tx.answers.get(period.id, position.indicator)
+        if answer is not None and answer.status == "final":
+            raise Refusal("locked", number=position.indicator)
+        evidence = await turn.tx.evidence.add(
+            institution_id=period.institution_id, file_id=upload.file_id, file_unique_id=upload.file_unique_id,
+            kind=upload.kind, uploaded_by=turn.user_id, file_name=upload.file_name, size=upload.size,
+            caption=(upload.caption or "")[:CAPTION_LIMIT] or None,
+        )
+        await turn.tx.evidence.link(evidence.id, period.id, position.indicator, by=turn.user_id)
+        files = await turn.tx.evidence.for_answer(period.id, position.indicator)
+        return Outcome([short(
+            "evidence_saved", name=evidence.file_name or upload.kind, number=position.indicator, count=len(files),
+            waiting=position.awaiting == "penjelasan",
+        )])
 
     # --- button presses ---------------------------------------------------------------------
 
@@ -550,8 +579,10 @@ class Engine:
         raw = press.str("level")
         number = press.int("indicator")
         if raw == "-":
+            if not pack.scale.fractional:
+                raise Refusal("stale_button", toast="toast_stale")
             turn.move(period_id=period.id, indicator=number, awaiting="value")
-            return Outcome([short("value_invalid", low=pack.scale.min, high=pack.scale.max)], toast="toast_done")
+            return Outcome([short("ask_value", number=number, low=pack.scale.min, high=pack.scale.max)], toast="toast_done")
         value = Decimal(raw)
         if not pack.scale.min <= value <= pack.scale.max or (not pack.scale.fractional and value != value.to_integral_value()):
             raise Refusal("level_outside", level=raw, low=pack.scale.min, high=pack.scale.max)

@@ -41,6 +41,8 @@ def card_buttons(pack: Pack, period_id: int, ind: Indicator, current: Decimal | 
         Button("level", cb.make("lv", period_id, number, level), {"level": level, "name": pack.level_name(ind, level), "current": current is not None and current == level})
         for level in pack.scale.levels()
     ]
+    if pack.scale.fractional:
+        levels.append(Button("fraction", cb.make("lv", period_id, number, "-")))
     navigation = [Button("prev", cb.make("pv", period_id, number))] if number > 1 else []
     navigation.append(Button("next", cb.make("nx", period_id, number)))
     return [
@@ -57,6 +59,7 @@ async def card(turn: Turn, period, pack: Pack, number: int, *, edit: bool = Fals
     ind = pack.indicator(number)
     answer = await turn.tx.answers.get(period.id, number)
     answered = await turn.tx.answers.count(period.id)
+    evidence = [e.file_name or e.kind for e in await turn.tx.evidence.for_answer(period.id, number)]
     turn.move(period_id=period.id, institution_id=period.institution_id, indicator=number, awaiting=None)
     return Reply(
         "card",
@@ -66,6 +69,7 @@ async def card(turn: Turn, period, pack: Pack, number: int, *, edit: bool = Fals
             "answer": answer,
             "level_name": _level_name(pack, ind, answer.level) if answer else None,
             "answered": answered,
+            "evidence": evidence,
         },
         card_buttons(pack, period.id, ind, answer.level if answer else None),
         edit=edit,

@@ -147,3 +147,29 @@ async def test_commands_are_registered_per_scope_and_language(bot: BotRun) -> No
     assert {c["command"] for c in commands["all_group_chats:"]} >= {"tanya", "bantuan"}
     english = {c["command"]: c["description"] for c in commands["all_private_chats:en"]}
     assert english["mulai"].startswith("Continue")
+
+
+async def test_documents_and_photos_become_evidence_of_the_open_indicator(bot: BotRun, operator: FakeUser) -> None:
+    _, officer = await team(bot, operator)
+    await officer.send_document("12.a.Perbup-Peta-Rencana.pdf")  # no card open yet
+    assert "buka dulu indikatornya" in officer.last().text
+    await officer.send("/loncat 12")
+    await officer.send_document("12.a.Perbup-Peta-Rencana.pdf", caption="Perbup 5/2023")
+    assert "12.a.Perbup-Peta-Rencana.pdf" in officer.last().text and "indikator 12 (1 berkas)" in officer.last().text
+    await officer.press(bot.telegram.chat_messages(officer.id)[-2], "3")
+    await officer.send_photo()  # a photo while the penjelasan is awaited is evidence too
+    assert "indikator 12 (2 berkas)" in officer.last().text and "masih menunggu penjelasan" in officer.last().text
+    await officer.send_sticker()
+    assert "menunggu penjelasan berupa teks" in officer.last().text
+    await officer.send("Fakta: Perbup 5/2023 (12.a.Perbup-Peta-Rencana.pdf). Analisis: memuat semua muatan.")
+    await officer.send("/loncat 12")
+    assert "Bukti dukung tersimpan: 12.a.Perbup-Peta-Rencana.pdf, photo" in officer.last().text
+
+    institution = (await bot.engine.db.read.members.memberships(officer.id))[0].institution_id
+    period = await bot.engine.db.read.periods.latest(institution)
+    files = await bot.engine.db.read.evidence.for_answer(period.id, 12)
+    assert [(f.file_name, f.kind, f.caption) for f in files] == [("12.a.Perbup-Peta-Rencana.pdf", "document", "Perbup 5/2023"), (None, "photo", None)]
+    await officer.send("/loncat 2")  # the same document can support a second indicator
+    await officer.send_document("12.a.Perbup-Peta-Rencana.pdf")
+    assert "indikator 2 (1 berkas)" in officer.last().text
+    assert await bot.engine.db.read.evidence.uses(files[0].id) == [(period.id, 2), (period.id, 12)]

@@ -1,0 +1,44 @@
+"""Every Indonesian template has an English twin with the same macros, and renders valid Telegram HTML."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import nodes
+
+from bot.render import TEMPLATES, Renderer
+from tests.bot.fake_telegram import visible_text
+
+RENDERER = Renderer()
+NAMES = sorted(p.name for p in (TEMPLATES / "id").glob("*.html.j2"))
+
+
+def macros(lang: str, name: str) -> dict[str, list[str]]:
+    source = (TEMPLATES / lang / name).read_text(encoding="utf-8")
+    tree = RENDERER.env.parse(source)
+    return {m.name: [a.name for a in m.args] for m in tree.find_all(nodes.Macro)}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_template_has_an_english_twin_with_the_same_macros(name: str) -> None:
+    assert (TEMPLATES / "en" / name).exists()
+    assert macros("en", name) == macros("id", name)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("template", ["short", "buttons"])
+def test_every_one_line_message_and_button_is_valid_telegram_html(lang: str, template: str) -> None:
+    for macro, args in macros(lang, f"{template}.html.j2").items():
+        values = {arg: _sample(arg) for arg in args}
+        text = RENDERER.macro(template, macro, lang, **values)
+        assert text.strip(), f"{lang}/{template}:{macro} renders nothing"
+        visible_text(text, "HTML")  # raises on unknown or unbalanced tags, as Telegram would
+        if template == "buttons":
+            assert len(text) <= 40, f"{lang}/{template}:{macro} is too long for a button: {text!r}"
+
+
+def _sample(arg: str) -> object:
+    samples = {"current": True, "required": True, "done": True, "number": 12, "total": 47, "level": 3, "low": 1,
+               "high": 5, "limit": 2000, "length": 2345, "year": 2026, "role": "officer", "kind": "kabupaten",
+               "what": "penjelasan", "reason": "expired"}
+    return samples.get(arg, f"<{arg} & sample>")
+
