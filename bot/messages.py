@@ -49,6 +49,9 @@ def _split_lines(paragraph: str, limit: int) -> list[str]:
     pieces: list[str] = []
     current = ""
     for line in paragraph.split("\n"):
+        if len(line) > limit and current:
+            pieces.append(current)
+            current = ""
         while len(line) > limit:  # a single over-long line: cut at a space
             cut = line.rfind(" ", 0, limit) if " " in line[:limit] else limit
             pieces.append(line[:cut])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from jinja2 import nodes
 
+from bot.messages import TELEGRAM_LIMIT, split_message
 from bot.render import TEMPLATES, Renderer
 from tests.bot.fake_telegram import visible_text
 
@@ -42,3 +43,13 @@ def _sample(arg: str) -> object:
                "what": "penjelasan", "reason": "expired"}
     return samples.get(arg, f"<{arg} & sample>")
 
+
+
+def test_long_messages_are_split_at_paragraphs_and_lines_under_the_limit() -> None:
+    paragraph = "\n".join(f"<b>Baris {n}</b> " + "kata " * 30 for n in range(12))
+    text = "\n\n".join(paragraph for _ in range(6)) + "\n" + "x" * 5000  # and one line over the limit
+    chunks = split_message(text)
+    assert len(chunks) > 2 and all(len(c) <= TELEGRAM_LIMIT for c in chunks)
+    for chunk in chunks:
+        visible_text(chunk, "HTML")  # no tag is cut in two
+    assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
