@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -25,7 +26,8 @@ class Settings(BaseSettings):
     default_framework: str = "spbe-2020"
     bot_api_url: str = Field(default=DEFAULT_API_URL, description="Bot API base URL (self-hosted servers, tests)")
     packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), description="extra pack files")
-    timezone: str = "Asia/Jakarta"
+    timezone: str = Field(default="Asia/Jakarta", description="time zone of deadlines and reminder hours")
+    group_summary_seconds: float = Field(default=30, ge=0, description="at most one edit of a group's summary per this many seconds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -56,6 +58,15 @@ class Settings(BaseSettings):
             head, _, tail = value.partition(":")
             if not head.isdigit() or len(tail) < 10:
                 raise ValueError("does not look like a BotFather token (digits, a colon, then the secret)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from None
         return value
 
     @property

@@ -51,6 +51,7 @@ async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = Non
         admin_ids=settings.admin_ids if admin_ids is None else admin_ids,
         default_framework=settings.default_framework,
         default_language=settings.default_language,
+        timezone=settings.timezone,
     )
     try:
         yield Engine(db, packs, config)

@@ -35,6 +35,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "qk": ("framework", "entity"),  # a candidate answer: aspect/domain/glossary/rule, by its index in the answerer
     "st": ("choice",),  # /start menu choices
     "rq": ("period", "flag"),  # leads: penjelasan required (1) or optional (0)
+    "ap": ("period", "user"),  # leads: the member picked for a pending /tugaskan
+    "mm": ("institution", "user", "member_action"),  # leads: promote, demote or remove a member
 }
 
 _FIELDS: dict[str, str] = {
@@ -51,8 +53,10 @@ _FIELDS: dict[str, str] = {
     "entity": r"\d{1,4}",
     "choice": r"[a-z_]{1,16}",
     "flag": r"[01]",
+    "user": r"\d{1,15}",
+    "member_action": r"pj|of|ko|rm",
 }
-_INTS = {"period", "institution", "indicator", "page", "year", "entity"}
+_INTS = {"period", "institution", "indicator", "page", "year", "entity", "user"}
 
 
 class CallbackError(ValueError):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from conversations.events import Event
@@ -18,6 +19,7 @@ class EngineConfig:
     bot_username: str = "spbe_bot"
     default_language: str = "id"
     invite_days: int = 7
+    timezone: str = "Asia/Jakarta"  # deadlines, overdue items and reminder hours are in this zone
 
 
 @dataclass
@@ -37,6 +39,14 @@ class Turn:
     @property
     def user_id(self) -> int:
         return self.event.user.id
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(ZoneInfo(self.config.timezone))
+
+    @property
+    def today(self) -> date:
+        return self.local_now.date()
 
     def move(self, **changes: Any) -> None:
         """Change the stored position (saved when the turn ends)."""

@@ -32,12 +32,23 @@ class Event:
     user: User
     chat: Chat
     update_id: int | None = None
+    # In groups, for the commands that need it: whether the user is an admin of the Telegram group.
+    chat_admin: bool | None = None
 
 
 @dataclass(frozen=True)
 class Command(Event):
     name: str = ""
     args: str = ""
+    reply_to: User | None = None  # the author of the message this command replies to
+
+
+@dataclass(frozen=True)
+class ChatMigrated(Event):
+    """A group became a supergroup: Telegram gave it a new chat id."""
+
+    old_chat_id: int = 0
+    new_chat_id: int = 0
 
 
 @dataclass(frozen=True)

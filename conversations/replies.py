@@ -29,6 +29,10 @@ class Reply:
     edit: bool = False
     card: bool = False
     chat_id: int | None = None
+    # The group's progress summary: edit the message ``summary_message_id`` in place, else send one.
+    summary: bool = False
+    summary_message_id: int | None = None
+    lang: str | None = None  # for messages to someone else than the sender (nudges)
 
 
 @dataclass
@@ -37,6 +41,8 @@ class Outcome:
     toast: str | None = None  # macro name of the short text shown when a button press is answered
     toast_args: dict[str, Any] = field(default_factory=dict)
     lang: str = "id"
+    # Institutions whose group summaries should show this change (the transport paces the edits).
+    refresh: set[int] = field(default_factory=set)
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)
@@ -45,3 +51,12 @@ class Outcome:
 
 def short(macro: str, **data: Any) -> Reply:
     return Reply(view=f"short:{macro}", data=data)
+
+
+class Refusal(Exception):
+    """The event cannot be acted on; ``reply`` says why and what to do next. Nothing is stored."""
+
+    def __init__(self, macro: str, toast: str = "toast_refused", **data: object) -> None:
+        super().__init__(macro)
+        self.reply = short(macro, **data)
+        self.toast = toast

@@ -17,15 +17,6 @@ from knowledge.scoring import band_targets, evaluate, next_moves
 LIST_PAGE = 16
 
 
-class Refusal(Exception):
-    """The event cannot be acted on; ``reply`` says why and what to do next."""
-
-    def __init__(self, macro: str, toast: str = "toast_refused", **data: object) -> None:
-        super().__init__(macro)
-        self.reply = short(macro, **data)
-        self.toast = toast
-
-
 def _level_name(pack: Pack, ind: Indicator, value: Decimal) -> str | None:
     if value == value.to_integral_value() and int(value) in ind.levels:
         return pack.level_name(ind, int(value))
@@ -123,7 +114,7 @@ async def choose_level(turn: Turn, period, pack: Pack, number: int, value: Decim
         buttons,
         edit=edit,
     )
-    return Outcome([reply], toast="toast_saved", toast_args={"level": str(value)})
+    return Outcome([reply], toast="toast_saved", toast_args={"level": str(value)}, refresh={period.institution_id})
 
 
 async def save_explanation(turn: Turn, period, pack: Pack, number: int, text: str) -> Outcome:
@@ -142,11 +133,13 @@ async def save_explanation(turn: Turn, period, pack: Pack, number: int, text: st
 
 
 async def next_card(turn: Turn, period, pack: Pack, after: int | None) -> Reply:
-    """The next unanswered indicator after ``after`` (wrapping), or the summary when all are done."""
+    """The next unanswered indicator: the officer's own assignments first (in order), then the
+    rest after ``after`` (wrapping); the summary when all are done."""
     answered = set(await turn.tx.answers.levels(period.id))
+    mine = [a.indicator for a in await turn.tx.assignments.for_user(period.id, turn.user_id) if after is None or a.indicator > after]
     numbers = [i.number for i in pack.indicators]
     start = 0 if after is None else numbers.index(after) + 1
-    for number in numbers[start:] + numbers[:start]:
+    for number in mine + numbers[start:] + numbers[:start]:
         if number not in answered:
             return await card(turn, period, pack, number)
     turn.move(awaiting=None)

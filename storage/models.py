@@ -77,6 +77,7 @@ class Member(_Record):
     active: bool = True
     joined_at: datetime
     removed_at: datetime | None = None
+    username: str | None = None
 
     @property
     def is_lead(self) -> bool:

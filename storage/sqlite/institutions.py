@@ -20,7 +20,7 @@ def _member(row: Row) -> Member:
     return Member(
         institution_id=row["institution_id"], user_id=row["user_id"], display_name=row["display_name"],
         language=row["language"], role=row["role"], active=bool(row["active"]),
-        joined_at=parse_time(row["joined_at"]), removed_at=parse_time(row["removed_at"]),
+        joined_at=parse_time(row["joined_at"]), removed_at=parse_time(row["removed_at"]), username=row["username"],
     )
 
 
@@ -67,18 +67,25 @@ class InstitutionRepository(Repository):
         return [_institution(r) for r in await self._all("SELECT * FROM institutions ORDER BY id")]
 
 
+def _clean_username(value: str | None) -> str | None:
+    value = (value or "").strip().lstrip("@")
+    return value[:64] or None
+
+
 class MemberRepository(Repository):
-    async def add(self, *, institution_id: int, user_id: int, display_name: str, role: Role | str, language: str = "id") -> Member:
+    async def add(self, *, institution_id: int, user_id: int, display_name: str, role: Role | str, language: str = "id",
+                  username: str | None = None) -> Member:
         """Add a member, or reactivate and update an existing one (same institution and user)."""
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         role = Role(role)
         await self._execute(
-            """INSERT INTO members (institution_id, user_id, display_name, language, role, active, joined_at)
-               VALUES (?, ?, ?, ?, ?, 1, ?)
+            """INSERT INTO members (institution_id, user_id, display_name, language, role, active, joined_at, username)
+               VALUES (?, ?, ?, ?, ?, 1, ?, ?)
                ON CONFLICT (institution_id, user_id) DO UPDATE SET
                    display_name = excluded.display_name, language = excluded.language, role = excluded.role,
-                   active = 1, removed_at = NULL""",
-            (institution_id, user_id, _clean_name(display_name, "display name"), language, role.value, self._now()),
+                   username = COALESCE(excluded.username, members.username), active = 1, removed_at = NULL""",
+            (institution_id, user_id, _clean_name(display_name, "display name"), language, role.value, self._now(),
+             _clean_username(username)),
         )
         member = await self.get(institution_id, user_id)
         assert member is not None
@@ -96,6 +103,20 @@ class MemberRepository(Repository):
     async def list(self, institution_id: int, *, active_only: bool = True) -> list[Member]:
         sql = "SELECT * FROM members WHERE institution_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY joined_at"
         return [_member(r) for r in await self._all(sql, (institution_id,))]
+
+    async def by_username(self, institution_id: int, username: str) -> Member | None:
+        """The active member with this Telegram @username (case-insensitive), if any."""
+        row = await self._one(
+            "SELECT * FROM members WHERE institution_id = ? AND username = ? COLLATE NOCASE AND active = 1",
+            (institution_id, _clean_username(username)),
+        )
+        return _member(row) if row else None
+
+    async def set_username(self, user_id: int, username: str | None) -> None:
+        """Keep the user's @username current in every institution (Telegram users may change it)."""
+        await self._execute(
+            "UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (_clean_username(username), user_id, _clean_username(username))
+        )
 
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
         await self._require(institution_id, user_id)
@@ -135,7 +156,8 @@ class InvitationRepository(Repository):
         row = await self._one("SELECT * FROM invitations WHERE code = ?", (code,))
         return _invitation(row) if row else None
 
-    async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None) -> Member:
+    async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None,
+                     username: str | None = None) -> Member:
         """Use an invitation: creates or reactivates the member with the invitation's role."""
         code = code.strip()
         invitation = await self.get(code) if code else None
@@ -153,4 +175,5 @@ class InvitationRepository(Repository):
         await self._execute("UPDATE invitations SET uses = uses + 1 WHERE code = ?", (code,))
         return await MemberRepository(self._conn, self._clock).add(
             institution_id=invitation.institution_id, user_id=user_id, display_name=display_name, role=role, language=language,
+            username=username,
         )

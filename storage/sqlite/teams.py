@@ -119,6 +119,21 @@ class ReminderRepository(Repository):
         )
         return await self._require(cursor.lastrowid)
 
+    async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None:
+        row = await self._one("SELECT * FROM reminder_schedules WHERE kind = ? AND chat_id = ?", (kind, chat_id))
+        return _schedule(row) if row else None
+
+    async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str) -> ReminderSchedule:
+        """Move a schedule to another time of day (and enable it)."""
+        await self._require(schedule_id)
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
+        await self._execute(
+            "UPDATE reminder_schedules SET hour = ?, minute = ?, timezone = ?, enabled = 1 WHERE id = ?",
+            (hour, minute, timezone, schedule_id),
+        )
+        return await self._require(schedule_id)
+
     async def list(self, *, enabled_only: bool = True) -> list[ReminderSchedule]:
         sql = "SELECT * FROM reminder_schedules" + (" WHERE enabled = 1" if enabled_only else "") + " ORDER BY id"
         return [_schedule(r) for r in await self._all(sql)]

@@ -31,7 +31,7 @@ async def test_a_stranger_can_neither_evaluate_nor_press_an_institutions_buttons
     assert bot.telegram.callback_answers[-1]["text"] == "Tidak diizinkan"
     assert await bot.engine.db.read.answers.count((await period_of(bot, officer.id)).id) == 0
     await stranger.send("/undang")
-    assert "hanya untuk koordinator" in stranger.last().text
+    assert "belum terdaftar" in stranger.last().text
     await stranger.send("/instansi_baru")
     assert "hanya untuk operator" in stranger.last().text
 

@@ -40,7 +40,7 @@ def test_every_one_line_message_and_button_is_valid_telegram_html(lang: str, tem
 def _sample(arg: str) -> object:
     samples = {"current": True, "required": True, "done": True, "number": 12, "total": 47, "level": 3, "low": 1,
                "high": 5, "limit": 2000, "length": 2345, "year": 2026, "role": "officer", "kind": "kabupaten",
-               "what": "penjelasan", "reason": "expired"}
+               "what": "penjelasan", "reason": "expired", "action": "pj", "stage": "interviu"}
     return samples.get(arg, f"<{arg} & sample>")
 
 

@@ -204,3 +204,32 @@ async def test_errors_are_domain_errors(db: Database) -> None:
     with pytest.raises(StorageError, match="database error"):
         async with db.transaction() as tx:
             await tx.answers._execute("INSERT INTO nowhere VALUES (1)")
+
+
+async def test_members_are_found_by_username_whatever_its_case(db: Database) -> None:
+    institution, _ = await make_period(db)
+    async with db.transaction() as tx:
+        await tx.members.add(institution_id=institution, user_id=8, display_name="Made", role="officer", username="@Made_Bali")
+        await tx.members.set_username(7, "ayu_kota")
+    assert (await db.read.members.by_username(institution, "made_bali")).user_id == 8
+    assert (await db.read.members.by_username(institution, "@AYU_KOTA")).user_id == 7
+    assert await db.read.members.by_username(institution, "nobody") is None
+    async with db.transaction() as tx:  # joining again without a username keeps the known one
+        await tx.members.add(institution_id=institution, user_id=8, display_name="Made", role="officer")
+        await tx.members.remove(institution, 8)
+    assert (await db.read.members.get(institution, 8)).username == "Made_Bali"
+    assert await db.read.members.by_username(institution, "made_bali") is None  # removed members are not found
+
+
+async def test_one_reminder_schedule_of_a_kind_per_chat(db: Database) -> None:
+    institution, _ = await make_period(db)
+    async with db.transaction() as tx:
+        schedule = await tx.reminders.add(kind="digest", institution_id=institution, hour=8, chat_id=-100)
+        with pytest.raises(StorageError):
+            await tx.reminders.add(kind="digest", institution_id=institution, hour=9, chat_id=-100)
+    async with db.transaction() as tx:
+        moved = await tx.reminders.set_time(schedule.id, 16, 30, "Asia/Makassar")
+        with pytest.raises(InvalidInput, match="25:00 is not a time of day"):
+            await tx.reminders.set_time(schedule.id, 25, 0, "Asia/Jakarta")
+    assert (moved.hour, moved.minute, moved.timezone) == (16, 30, "Asia/Makassar")
+    assert (await db.read.reminders.for_chat("digest", -100)).id == schedule.id

@@ -1,0 +1,75 @@
+"""Turning a Telegram update into the engine's plain event (the only place that reads updates)."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot.render import language_of
+from conversations import events as ev
+
+COMMAND_ALIASES = {"start": "start", "help": "bantuan", "cancel": "batal", "ask": "tanya", "summary": "ringkasan", "progress": "progres"}
+# Group commands that need to know whether the sender administers the Telegram group.
+ADMIN_COMMANDS = {"hubungkan", "putuskan"}
+ATTACHMENTS = ("document", "photo", "sticker", "voice", "video", "audio", "animation", "video_note", "location", "contact")
+
+
+def is_anonymous_admin(message: Message | None) -> bool:
+    """A group admin posting anonymously: Telegram shows the group itself as the sender."""
+    return message is not None and message.sender_chat is not None and message.sender_chat.id == message.chat.id
+
+
+def _user(user) -> ev.User:
+    return ev.User(user.id, user.full_name, language_of(user.language_code), user.username)
+
+
+async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Event | None:
+    """The plain event for an update, or None for updates the bot ignores."""
+    user, chat, message = update.effective_user, update.effective_chat, update.effective_message
+    if chat is None:
+        return None
+    where = ev.Chat(chat.id, chat.type, chat.title)  # type: ignore[arg-type]
+    if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+        old, new = (chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id else (message.migrate_from_chat_id, chat.id)
+        who = _user(user) if user else ev.User(0, "Telegram")
+        return ev.ChatMigrated(who, where, update.update_id, old_chat_id=old, new_chat_id=new)
+    if user is None:
+        return None
+    who = _user(user)
+    if update.callback_query is not None:
+        query = update.callback_query
+        message_id = query.message.message_id if query.message else None
+        return ev.Press(who, where, update.update_id, data=query.data or "", message_id=message_id)
+    if message is None:
+        return None
+    if message.text is not None:
+        return await _text_event(message, who, where, update.update_id, context)
+    for kind in ATTACHMENTS:
+        attachment = getattr(message, kind, None)
+        if attachment:
+            item = attachment[-1] if isinstance(attachment, tuple) else attachment
+            return ev.Upload(
+                who, where, update.update_id, kind=kind,
+                file_id=getattr(item, "file_id", None), file_unique_id=getattr(item, "file_unique_id", None),
+                file_name=getattr(item, "file_name", None), size=getattr(item, "file_size", None),
+                mime=getattr(item, "mime_type", None), caption=message.caption,
+            )
+    return None
+
+
+async def _text_event(message: Message, who: ev.User, where: ev.Chat, update_id: int, context: ContextTypes.DEFAULT_TYPE) -> ev.Event:
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if not (text.startswith("/") and entity and entity.type == "bot_command" and entity.offset == 0):
+        return ev.Text(who, where, update_id, text=text)
+    head, _, args = text.partition(" ")
+    name = head[1:].split("@")[0].lower()
+    name = COMMAND_ALIASES.get(name, name)
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    reply_to = _user(replied) if replied and not replied.is_bot else None
+    chat_admin = None
+    if not where.private and name in ADMIN_COMMANDS:
+        member = await context.bot.get_chat_member(where.id, who.id)
+        chat_admin = member.status in {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
+    return ev.Command(who, where, update_id, chat_admin=chat_admin, name=name, args=args.strip(), reply_to=reply_to)

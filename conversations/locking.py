@@ -1,0 +1,69 @@
+"""Final answers: a lead locks them (/kunci), reopens one with a reason (/buka); /riwayat shows who did what."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from conversations import access
+from conversations.assignments import compact, parse_request
+from conversations.context import Turn
+from conversations.events import Command
+from conversations.replies import Outcome, Refusal, Reply, short
+from storage import errors as store_errors
+
+ALL_WORDS = {"semua", "all", "seluruh"}
+
+
+async def lock(turn: Turn, command: Command) -> Outcome:
+    """/kunci 12 | 1-10 A3 | semua: make answers final; officers can no longer change them."""
+    _, institution = await access.lead_context(turn)
+    period = await access.period_of(turn, institution.id)
+    pack = turn.packs.get(period.framework)
+    arg = command.args.strip().lower()
+    if not arg:
+        raise Refusal("lock_usage", total=len(pack.indicators))
+    numbers = None if arg in ALL_WORDS else parse_request(pack, arg).indicators
+    try:
+        locked = await turn.tx.answers.lock(period.id, numbers, turn.user_id)
+    except store_errors.NotFound:
+        answered = set(await turn.tx.answers.levels(period.id))
+        raise Refusal("lock_unanswered", indicators=compact([n for n in numbers or [] if n not in answered])) from None
+    outcome = Outcome([short("locked_done", count=len(locked), indicators=compact(locked))])
+    outcome.refresh.add(institution.id)
+    return outcome
+
+
+async def reopen(turn: Turn, command: Command) -> Outcome:
+    """/buka 12 REASON: a final answer becomes editable again; the reason goes into the history."""
+    _, institution = await access.lead_context(turn)
+    period = await access.period_of(turn, institution.id)
+    number, _, reason = command.args.strip().partition(" ")
+    if not number.isdigit() or not reason.strip():
+        raise Refusal("reopen_usage")
+    pack = turn.packs.get(period.framework)
+    if not pack.has_indicator(int(number)):
+        raise Refusal("indicator_missing", number=number, total=len(pack.indicators))
+    try:
+        await turn.tx.answers.reopen(period.id, int(number), turn.user_id, reason.strip())
+    except (store_errors.NotFound, store_errors.InvalidInput):
+        raise Refusal("reopen_not_final", number=number) from None
+    outcome = Outcome([short("reopened", number=number, reason=reason.strip())])
+    outcome.refresh.add(institution.id)
+    return outcome
+
+
+async def history(turn: Turn, command: Command) -> Outcome:
+    """/riwayat 12: every change of one answer, for members of the institution."""
+    period = await access.working_period(turn)
+    pack = turn.packs.get(period.framework)
+    number = command.args.strip()
+    if not number.isdigit() or not pack.has_indicator(int(number)):
+        raise Refusal("history_usage", total=len(pack.indicators))
+    members = await turn.tx.members.list(period.institution_id, active_only=False)
+    names = {m.user_id: m.display_name for m in members}
+    zone = ZoneInfo(turn.config.timezone)
+    changes = [
+        {"change": c, "at": c.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "by": names.get(c.by, str(c.by))}
+        for c in await turn.tx.answers.history(period.id, int(number))
+    ]
+    return Outcome([Reply("history", {"pack": pack, "ind": pack.indicator(int(number)), "changes": changes})])

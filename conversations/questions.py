@@ -1,0 +1,63 @@
+"""Free questions about the framework, answered from the knowledge base only (/tanya, or plain text)."""
+
+from __future__ import annotations
+
+from conversations import callbacks as cb
+from conversations.context import Turn
+from conversations.replies import Button, Outcome, Refusal, Reply, short
+from knowledge.answering import Answer
+
+
+async def framework_for(turn: Turn) -> str:
+    """The framework of the period the user works on (or the group's institution), else the default."""
+    period = None
+    if turn.event.chat.private and turn.position.period_id:
+        period = await turn.tx.periods.get(turn.position.period_id)
+    elif not turn.event.chat.private:
+        group = await turn.tx.groups.get(turn.event.chat.id)
+        period = await turn.tx.periods.latest(group.institution_id) if group else None
+    framework = period.framework if period else turn.config.default_framework
+    return framework if framework in turn.packs else turn.config.default_framework
+
+
+async def ask(turn: Turn, question: str) -> Outcome:
+    if not question.strip():
+        return Outcome([short("ask_usage")])
+    framework = await framework_for(turn)
+    answer = turn.library.answerer(framework).ask(question)
+    # Candidate buttons only in private chat: in a group anyone could press them.
+    return Outcome([answer_reply(turn, framework, answer, buttons=turn.event.chat.private)])
+
+
+def answer_reply(turn: Turn, framework: str, answer: Answer, *, buttons: bool = True) -> Reply:
+    rows = []
+    if buttons and not answer.sure:
+        entities = turn.library.answerer(framework).entities
+        for candidate in answer.candidates:
+            if candidate.kind == "indicator":
+                level = answer.level if answer.level is not None else "-"
+                data = cb.make("qa", framework, int(candidate.key), level)
+            else:
+                index = next(i for i, e in enumerate(entities) if (e.kind, e.key) == (candidate.kind, candidate.key))
+                data = cb.make("qk", framework, index)
+            rows.append([Button("candidate", data, {"title": candidate.title})])
+    return Reply("answer", {"pack": turn.packs.get(framework), "answer": answer}, rows)
+
+
+def candidate(turn: Turn, press: cb.Callback) -> Outcome:
+    """The user picked one of the candidates offered with an unsure answer."""
+    framework = press.str("framework")
+    if framework not in turn.packs:
+        raise Refusal("stale_button", toast="toast_stale")
+    answerer = turn.library.answerer(framework)
+    if press.action == "qa":
+        number, level = press.int("indicator"), press.str("level")
+        if not turn.packs.get(framework).has_indicator(number):
+            raise Refusal("stale_button", toast="toast_stale")
+        answer = answerer.ask(f"indikator {number}" + (f" level {level}" if level != "-" else ""))
+    else:
+        index = press.int("entity")
+        if index >= len(answerer.entities):
+            raise Refusal("stale_button", toast="toast_stale")
+        answer = answerer.answer_entity(answerer.entities[index])
+    return Outcome([answer_reply(turn, framework, answer)], toast="toast_done")
