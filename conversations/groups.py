@@ -37,6 +37,7 @@ async def link(turn: Turn, command: Command) -> Outcome:
     if existing is not None and existing.institution_id != institution.id:
         raise Refusal("linked_elsewhere")
     group = await turn.tx.groups.link(chat_id=chat.id, institution_id=institution.id, title=chat.title, linked_by=turn.user_id)
+    await access.period_of(turn, institution.id)  # the summary has a period to show from the start
     outcome = Outcome([short("group_linked", institution=institution.name)])
     outcome.add(await summary_reply(turn.tx, turn.packs, group, turn.local_now))
     return outcome

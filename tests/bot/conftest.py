@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.transport import Transport
 from conversations.engine import Engine
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
@@ -24,11 +26,22 @@ class BotRun:
         self.telegram = telegram
         self.settings = settings
         self.application: Application | None = None
+        self.clock: Callable[[], datetime] | None = None
 
     @property
     def engine(self) -> Engine:
         assert self.application is not None
         return self.application.bot_data["engine"]
+
+    @property
+    def transport(self) -> Transport:
+        assert self.application is not None
+        return self.application.bot_data["transport"]
+
+    def set_clock(self, moment: datetime) -> None:
+        """Fix the engine's clock (it survives restarts): deadlines and reminders without waiting."""
+        self.clock = lambda: moment
+        self.engine.clock = self.clock
 
     async def start(self) -> None:
         application = build_application(self.settings, rate_limit=False)
@@ -38,6 +51,8 @@ class BotRun:
         await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
         self.telegram.application = application
         self.application = application
+        if self.clock is not None:
+            self.engine.clock = self.clock
 
     async def stop(self) -> None:
         application, self.application = self.application, None
@@ -62,6 +77,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
         database_path=tmp_path / "bot.sqlite3",
         admin_ids=frozenset({OPERATOR_ID}),
         bot_api_url=telegram.base_url,
+        group_summary_seconds=0,  # tests see every summary edit at once; GroupPacer has its own test
         _env_file=None,
     )
     run = BotRun(telegram, settings)

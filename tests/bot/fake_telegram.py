@@ -103,6 +103,7 @@ class Chat:
     type: str
     title: str | None = None
     members: dict[int, str] = field(default_factory=dict)  # user id -> status (creator/administrator/member)
+    migrated_to: int | None = None  # a group that became a supergroup refuses new messages
 
 
 class FakeTelegram:
@@ -284,8 +285,14 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is too long")
         return text, raw
 
+    def _check_chat(self, chat_id: int) -> None:
+        chat = self.chats.get(chat_id)
+        if chat is not None and chat.migrated_to is not None:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=chat.migrated_to)
+
     async def api_sendMessage(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
+        self._check_chat(chat_id)
         text, raw = self._text(params)
         markup = params.get("reply_markup")
         self._check_markup(markup)
@@ -309,6 +316,7 @@ class FakeTelegram:
         raise ApiError(400, "Bad Request: message to edit not found")
 
     async def api_editMessageText(self, params: dict) -> dict:
+        self._check_chat(int(params["chat_id"]))
         message = self._find(params)
         text, raw = self._text(params)
         markup = params.get("reply_markup")
@@ -358,6 +366,24 @@ class FakeTelegram:
         self.chats[chat_id] = chat
         return chat
 
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int, by: FakeUser) -> None:
+        """The group becomes a supergroup, as Telegram reports it: a service message in each chat."""
+        old = self.chats[old_chat_id]
+        self.chats[new_chat_id] = Chat(new_chat_id, "supergroup", old.title, dict(old.members))
+        old.migrated_to = new_chat_id
+        await by._send({"message": by._message(old_chat_id, migrate_to_chat_id=new_chat_id)})
+        await by._send({"message": by._message(new_chat_id, migrate_from_chat_id=old_chat_id)})
+
+    async def send_as_anonymous_admin(self, chat_id: int, text: str) -> None:
+        chat = self._chat_json(chat_id)
+        message = {
+            "message_id": 900_000 + len(self.messages), "date": int(time.time()), "chat": chat, "sender_chat": chat,
+            "from": {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"},
+            "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        }
+        update_id = await self.push({"message": message})
+        await self.processed(update_id)
 
     def chat_messages(self, chat_id: int) -> list[Message]:
         return [m for m in self.messages if m.chat_id == chat_id]
@@ -419,6 +445,10 @@ class FakeUser:
         if caption:
             content["caption"] = caption
         await self._send({"message": self._message(chat_id, **content)})
+
+    def wrote(self, chat_id: int, text: str) -> dict:
+        """A message this user wrote in a group, which the bot does not see (privacy mode); for replies."""
+        return self._message(chat_id, text=text)
 
     async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> None:
         callback_data = label_or_data if data else message.button(label_or_data)

@@ -8,31 +8,39 @@ from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
 
 
-async def create_institution(bot: BotRun, operator: FakeUser) -> str:
+async def create_institution(bot: BotRun, operator: FakeUser, name: str = "Pemerintah Kabupaten Contoh") -> str:
     """The operator creates an institution; returns the koordinator's invitation code."""
     await operator.send("/start")
     await operator.press(operator.last(), "Buat instansi baru")
     assert "nama instansi" in operator.last().text.lower()
-    await operator.send("Pemerintah Kabupaten Contoh")
+    await operator.send(name)
     await operator.press(operator.last(), "Kabupaten")
     await operator.send("Jawa Tengah")
     created = operator.last().text
-    assert "Pemerintah Kabupaten Contoh" in created
+    assert name in created
     return re.search(r"start=([A-Za-z0-9_-]+)", created).group(1)
 
 
-async def team(bot: BotRun, operator: FakeUser) -> tuple[FakeUser, FakeUser]:
-    lead = FakeUser(bot.telegram, 101, "Sari")
-    officer = FakeUser(bot.telegram, 202, "Budi")
-    code = await create_institution(bot, operator)
+async def team(bot: BotRun, operator: FakeUser, name: str = "Pemerintah Kabupaten Contoh", ids: tuple[int, ...] = (101, 202),
+               ) -> tuple[FakeUser, ...]:
+    """An institution with a koordinator (the first id) and officers (the other ids), all joined
+    through invitation links."""
+    names = ["Sari", "Budi", "Citra", "Dewi", "Eko"]
+    lead, *officers = [FakeUser(bot.telegram, user_id, names[i % len(names)]) for i, user_id in enumerate(ids)]
+    code = await create_institution(bot, operator, name)
     await lead.send(f"/start {code}")
     assert "Selamat bergabung" in lead.last().text and "koordinator" in lead.last().text
+    for officer in officers:
+        await invite(lead, officer, "Anggota tim")
+    return (lead, *officers)
+
+
+async def invite(lead: FakeUser, person: FakeUser, role: str) -> None:
     await lead.send("/undang")
-    await lead.press(lead.last(), "Anggota tim")
-    officer_code = re.search(r"start=([A-Za-z0-9_-]+)", lead.last().text).group(1)
-    await officer.send(f"/start {officer_code}")
-    assert "Selamat bergabung" in officer.last().text
-    return lead, officer
+    await lead.press(lead.last(), role)
+    code = re.search(r"start=([A-Za-z0-9_-]+)", lead.last().text).group(1)
+    await person.send(f"/start {code}")
+    assert "Selamat bergabung" in person.last().text
 
 
 def card_number(message: Message) -> int:

@@ -1,0 +1,256 @@
+"""Team leads in their group chat: linking, the summary edited in place, assignments, deadlines,
+reminders after a restart, final answers, member management, and every refusal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.transport import GroupPacer
+from tests.bot.conftest import BotRun
+from tests.bot.fake_telegram import FakeUser, Message
+from tests.bot.teams import card_number, invite, team
+
+GROUP = -100200300
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+async def linked_team(bot: BotRun, operator: FakeUser) -> tuple[FakeUser, FakeUser, FakeUser]:
+    """A koordinator (Sari) and two officers (Budi, Citra) in a group that Sari has linked."""
+    lead, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    bot.telegram.add_group(GROUP, "Tim SPBE Kab. Contoh", {lead.id: "administrator", budi.id: "member", citra.id: "member"})
+    await lead.send("/hubungkan", chat_id=GROUP)
+    return lead, budi, citra
+
+
+def summary(bot: BotRun, chat_id: int = GROUP) -> Message:
+    summaries = [m for m in bot.telegram.chat_messages(chat_id) if "Progres penilaian mandiri" in m.text]
+    assert len(summaries) == 1, [m.text[:60] for m in bot.telegram.chat_messages(chat_id)]
+    return summaries[0]
+
+
+async def answer(officer: FakeUser, bot: BotRun, level: int) -> None:
+    await officer.press(officer.last(), str(level))
+    await officer.press(bot.telegram.last(officer.id), "Lewati penjelasan")
+
+
+async def test_only_a_group_admin_who_leads_the_institution_can_link_the_group(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    bot.telegram.add_group(GROUP, "Tim SPBE", {lead.id: "member", budi.id: "administrator", citra.id: "member"})
+    await lead.send("/hubungkan")  # in private chat
+    assert "grup tim" in lead.last().text
+    await lead.send("/progres", chat_id=GROUP)
+    assert "belum terhubung" in bot.telegram.last(GROUP).text
+    await lead.send("/hubungkan", chat_id=GROUP)  # a lead, but not an admin of the group
+    assert "Hanya admin grup" in bot.telegram.last(GROUP).text
+    await budi.send("/hubungkan", chat_id=GROUP)  # a group admin, but an officer
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    assert await bot.engine.db.read.groups.get(GROUP) is None
+
+    bot.telegram.chats[GROUP].members[lead.id] = "creator"
+    await lead.send("/hubungkan", chat_id=GROUP)
+    assert "terhubung dengan <b>Pemerintah Kabupaten Contoh</b>" in bot.telegram.chat_messages(GROUP)[-2].raw_text
+    assert "Terjawab 0/47" in summary(bot).text
+
+    await bot.telegram.send_as_anonymous_admin(GROUP, "/putuskan")
+    assert "admin anonim" in bot.telegram.last(GROUP).text
+    await budi.send("/putuskan", chat_id=GROUP)
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    await lead.send("/putuskan", chat_id=GROUP)
+    assert "tidak lagi terhubung" in bot.telegram.last(GROUP).text
+    assert await bot.engine.db.read.groups.get(GROUP) is None
+
+
+async def test_one_institutions_group_never_shows_another_institution(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, _ = await linked_team(bot, operator)
+    other_lead, other_officer = await team(bot, operator, "Pemerintah Kota Lain", ids=(501, 602))
+    bot.telegram.chats[GROUP].members[other_lead.id] = "administrator"
+    await other_lead.send("/hubungkan", chat_id=GROUP)
+    assert "sudah terhubung dengan instansi lain" in bot.telegram.last(GROUP).text
+    await other_lead.send("/tugaskan 1-3 @eko", chat_id=GROUP)
+    assert "tidak menjadi anggotanya" in bot.telegram.last(GROUP).text
+
+    await other_officer.send("/mulai")
+    await answer(other_officer, bot, 5)
+    text = summary(bot).text
+    assert "Terjawab 0/47" in text and "Kota Lain" not in text and other_officer.first_name not in text
+
+
+async def test_the_summary_is_one_message_edited_in_place(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, citra = await linked_team(bot, operator)
+    posted = len(bot.telegram.chat_messages(GROUP))
+    message = summary(bot)
+    await budi.send("/progres", chat_id=GROUP)
+    await lead.send("/progres", chat_id=GROUP)
+    assert len(bot.telegram.chat_messages(GROUP)) == posted  # nothing posted again
+
+    await budi.send("/mulai")
+    await answer(budi, bot, 4)
+    await answer(budi, bot, 2)
+    await citra.send("/loncat 40")
+    await answer(citra, bot, 3)
+    text = summary(bot).text
+    assert summary(bot) is message and message.edits >= 3
+    assert "Terjawab 3/47" in text and "Budi: 2" in text and "Citra: 1" in text
+    assert "simulasi Indeks SPBE, bukan nilai resmi" in text and "(Baik)" in text
+    assert "Kebijakan Internal SPBE: 2/10" in text and "Layanan SPBE: 1/16" in text
+    pack = bot.engine.packs.get("spbe-2020")
+    assert not [n for n in (1, 2, 40) if pack.indicator(n).short_name in text]  # no per-indicator details in the group
+    assert len(bot.telegram.chat_messages(GROUP)) == posted
+
+
+def test_the_pacer_allows_one_summary_edit_per_interval_per_group() -> None:
+    now = [1000.0]
+    pacer = GroupPacer(30, clock=lambda: now[0])
+    assert pacer.wait(1) == 0
+    pacer.mark(1)
+    now[0] += 10
+    assert pacer.wait(1) == 20 and pacer.wait(2) == 0
+    now[0] += 20
+    assert pacer.wait(1) == 0
+
+
+async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, citra = await linked_team(bot, operator)
+    await lead.send("/tugaskan 12-13 @budi 2026-12-20", chat_id=GROUP)
+    assert "Indikator 12-13 ditugaskan kepada Budi, tenggat 2026-12-20" in bot.telegram.last(GROUP).text
+    assert "Anda mendapat tugas indikator 12-13" in budi.last().text
+
+    citra_said = citra.wrote(GROUP, "Saya bisa bantu aspek layanan publik")
+    await lead.send("/tugaskan A8", chat_id=GROUP, reply_to=citra_said)
+    assert "Indikator 42-47 ditugaskan kepada Citra" in bot.telegram.last(GROUP).text
+
+    await lead.send("/tugaskan 21, 23")  # in private chat: pick the person from the list
+    await lead.press(lead.last(), "Budi")
+    assert "Indikator 21, 23 ditugaskan kepada Budi" in lead.last().text
+
+    await budi.send("/mulai")  # the walkthrough starts with Budi's own indicators
+    assert card_number(budi.last()) == 12
+    await answer(budi, bot, 3)
+    assert card_number(budi.last()) == 13
+    await budi.send("/tugas")
+    tasks = budi.last().text
+    assert "✅ 12." in tasks and "⬜ 13." in tasks and "⬜ 21." in tasks and "s.d. 2026-12-20" in tasks
+    await lead.send("/progres")  # the lead's full table, in private chat only
+    table = lead.last().text
+    assert "12. Peta Rencana SPBE: level 3 oleh Budi · tugas Budi s.d. 2026-12-20" in table
+    assert "42. " in table and "tugas Citra" in table
+
+    await lead.send("/tugaskan 99 @budi", chat_id=GROUP)
+    assert '"99" bukan nomor indikator' in bot.telegram.last(GROUP).text
+    await lead.send("/tugaskan 3 @siapa", chat_id=GROUP)
+    assert "belum menjadi anggota tim" in bot.telegram.last(GROUP).text
+    await lead.send("/tugaskan", chat_id=GROUP)
+    assert "Tulis indikator yang ditugaskan" in bot.telegram.last(GROUP).text
+    await budi.send("/tugaskan 5 @citra", chat_id=GROUP)
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    assignments = await bot.engine.db.read.assignments.for_period((await bot.engine.db.read.periods.latest(1)).id)
+    assert {a.indicator: a.user_id for a in assignments} == {12: budi.id, 13: budi.id, 21: budi.id, 23: budi.id,
+                                                             **{n: citra.id for n in range(42, 48)}}
+
+
+async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, citra = await linked_team(bot, operator)
+    bot.set_clock(datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA))
+    await lead.send("/tenggat mandiri 2026-12-01 2026-12-05", chat_id=GROUP)
+    assert "Tenggat penilaian mandiri: 2026-12-01 s.d. 2026-12-05" in bot.telegram.last(GROUP).text
+    await lead.send("/tugaskan 1-3 @budi", chat_id=GROUP)
+    await lead.send("/tugaskan 4 @citra", chat_id=GROUP)
+    await citra.send("/mulai")
+    await answer(citra, bot, 2)  # Citra is on time
+    await budi.send("/pengingat 08:00", chat_id=GROUP)
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    await lead.send("/pengingat 08:00", chat_id=GROUP)
+    assert "Setiap hari pukul 08:00 (Asia/Jakarta)" in bot.telegram.last(GROUP).text
+
+    await bot.restart()  # the schedule lives in the database, not in the process
+    group_messages = len(bot.telegram.chat_messages(GROUP))
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 7, 59, tzinfo=JAKARTA)) == 0
+    sent = await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 0, tzinfo=JAKARTA))
+    assert sent == 2  # the group's digest and one nudge (Budi is late, Citra is not)
+    digest = bot.telegram.last(GROUP).text
+    assert len(bot.telegram.chat_messages(GROUP)) == group_messages + 1
+    assert "Pengingat harian" in digest and "⏰ Budi: 3 indikator" in digest and "(lewat)" in digest
+    assert "Pengingat Pemerintah Kabupaten Contoh: 3 indikator tugas Anda sudah lewat tenggat (1-3)" in budi.last().text
+    assert "Pengingat" not in citra.last().text
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 30, tzinfo=JAKARTA)) == 0
+
+    # The assistant was down at 08:00 the next day and comes back at 10:00: the digest still goes out.
+    await bot.restart()
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 7, 10, 0, tzinfo=JAKARTA)) == 2
+    # Down for a whole day: yesterday's digest is not sent in the middle of the night.
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 8, 23, 0, tzinfo=JAKARTA)) == 0
+
+    await lead.send("/pengingat mati", chat_id=GROUP)
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 9, 8, 0, tzinfo=JAKARTA)) == 0
+
+
+async def test_final_answers_locked_reopened_and_traced(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, _ = await linked_team(bot, operator)
+    await budi.send("/mulai")
+    level_5 = budi.last().button("5")  # kept: the officer presses it again after the lock
+    await answer(budi, bot, 3)
+    await lead.send("/kunci 2", chat_id=GROUP)
+    assert "Indikator 2 belum dijawab" in bot.telegram.last(GROUP).text
+    await budi.send("/kunci 1", chat_id=GROUP)
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    await lead.send("/kunci 1", chat_id=GROUP)
+    assert "1 jawaban dikunci final" in bot.telegram.last(GROUP).text
+
+    await budi.press(budi.last(), level_5, data=True)  # the locked answer does not change
+    assert "sudah dikunci final" in budi.last().text
+    period = await bot.engine.db.read.periods.latest(1)
+    assert (await bot.engine.db.read.answers.get(period.id, 1)).level == 3
+    await budi.send("/buka 1 salah pilih", chat_id=GROUP)
+    assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
+    await lead.send("/buka 1")
+    assert "Tulis nomor dan alasannya" in lead.last().text
+    await lead.send("/buka 1 bukti dukung baru dari Bappeda")
+    assert "Indikator 1 dibuka kembali" in lead.last().text
+    await budi.send("/loncat 1")
+    await answer(budi, bot, 4)
+    await budi.send("/riwayat 1")
+    history = budi.last().text
+    assert "Budi: menjawab level 3" in history and "Sari: mengunci final" in history
+    assert "Sari: membuka kembali, alasan: bukti dukung baru dari Bappeda" in history and "Budi: mengubah level 3 → 4" in history
+
+
+async def test_a_lead_promotes_and_removes_members(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    await budi.send("/anggota")
+    assert "hanya untuk koordinator" in budi.last().text
+    await lead.send("/anggota")
+    listing = lead.last()
+    assert "Sari" in listing.text and "(Anda)" in listing.text and "anggota tim" in listing.text
+    assert not [t for t, _ in listing.buttons if "Sari" in t]  # no action on oneself
+    await lead.press(listing, "Budi jadi PJ")
+    assert "Budi @budi: penanggung jawab" in listing.text  # the list is edited in place
+    await budi.send("/undang")
+    assert "Koordinator" in [t for t, _ in budi.last().buttons]
+    await budi.press(budi.last(), "Koordinator")  # a penanggung jawab cannot appoint a koordinator
+    assert "Hanya koordinator" in budi.last().text
+
+    await lead.press(listing, "Keluarkan Citra")
+    assert "Citra" not in listing.text
+    await citra.send("/mulai")
+    assert "belum terdaftar" in citra.last().text
+    stale = listing.buttons[0][1].replace(str(budi.id), str(citra.id))
+    await lead.press(listing, stale, data=True)
+    assert "tidak berlaku" in lead.last().text
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, _ = await linked_team(bot, operator)
+    await lead.send("/pengingat 07:30", chat_id=GROUP)
+    new_id = -1009999000111
+    await bot.telegram.migrate(GROUP, new_id, by=lead)
+    link = await bot.engine.db.read.groups.get(new_id)
+    assert link is not None and await bot.engine.db.read.groups.get(GROUP) is None
+    assert "Progres penilaian mandiri" in bot.telegram.last(new_id).text  # a fresh summary in the new chat
+    assert (await bot.engine.db.read.reminders.for_chat("digest", new_id)).hour == 7
+
+    await budi.send("/mulai")
+    await answer(budi, bot, 5)
+    assert "Terjawab 1/47" in summary(bot, new_id).text
+    await budi.send("/progres", chat_id=new_id)
+    assert len([m for m in bot.telegram.chat_messages(new_id) if "Progres" in m.text]) == 1
