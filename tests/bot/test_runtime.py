@@ -17,7 +17,7 @@ from tests.bot.fake_telegram import TOKEN, FakeUser
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No SPBE_* settings from the machine, and no .env file in the working directory."""
-    for name in ("SPBE_BOT_TOKEN", "SPBE_ADMIN_IDS", "SPBE_DATABASE_PATH", "SPBE_PACKS", "SPBE_DEFAULT_FRAMEWORK"):
+    for name in ("SPBE_BOT_TOKEN", "SPBE_ADMIN_IDS", "SPBE_DATABASE_PATH", "SPBE_PACKS", "SPBE_DEFAULT_FRAMEWORK", "SPBE_TIMEZONE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -47,6 +47,7 @@ def test_without_a_token_run_opens_the_console_and_a_restart_resumes(clean_env, 
         ("SPBE_ADMIN_IDS", "12,abc", "configuration error: SPBE_ADMIN_IDS: expected comma-separated Telegram user ids"),
         ("SPBE_BOT_TOKEN", "not-a-token", "configuration error: SPBE_BOT_TOKEN: does not look like a BotFather token"),
         ("SPBE_DEFAULT_LANGUAGE", "fr", "configuration error: SPBE_DEFAULT_LANGUAGE:"),
+        ("SPBE_TIMEZONE", "Mars/Olympus", "configuration error: SPBE_TIMEZONE: unknown time zone 'Mars/Olympus'"),
     ],
 )
 def test_a_malformed_setting_stops_start_up_with_one_line(clean_env, monkeypatch, capsys, name, value, message) -> None:

@@ -254,3 +254,24 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, ope
     assert "Terjawab 1/47" in summary(bot, new_id).text
     await budi.send("/progres", chat_id=new_id)
     assert len([m for m in bot.telegram.chat_messages(new_id) if "Progres" in m.text]) == 1
+
+
+async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, _ = await linked_team(bot, operator)
+    now = [5000.0]
+    bot.transport.pacer = GroupPacer(30, clock=lambda: now[0])
+    message = summary(bot)
+    await budi.send("/mulai")
+    await answer(budi, bot, 4)
+    edits = message.edits
+    assert "Terjawab 1/47" in message.text
+    await answer(budi, bot, 3)  # within 30 s: the edit waits in the job queue
+    assert message.edits == edits and "Terjawab 1/47" in message.text
+    jobs = bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")
+    assert len(jobs) == 1
+    await answer(budi, bot, 2)  # still one pending edit, not one per answer
+    assert len(bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")) == 1
+    jobs[0].schedule_removal()
+    now[0] += 30
+    await bot.transport.refresh_chat(GROUP, bot.application)  # what the job does when it runs
+    assert "Terjawab 3/47" in message.text and message.edits == edits + 1
