@@ -124,12 +124,6 @@ class Engine:
             if await tx.groups.get(chat_id) is not None:
                 await tx.groups.set_summary_message(chat_id, message_id)
 
-    async def group_summaries(self, institution_id: int) -> list[Reply]:
-        """The current summary of every group linked to the institution."""
-        read = self.db.read
-        now = self._local_now()
-        return [await groups.summary_reply(read, self.packs, group, now) for group in await read.groups.for_institution(institution_id)]
-
     async def group_summary(self, chat_id: int) -> Reply | None:
         group = await self.db.read.groups.get(chat_id)
         return None if group is None else await groups.summary_reply(self.db.read, self.packs, group, self._local_now())

@@ -61,7 +61,7 @@ _STOPWORDS = {
     "bagaimana", "gimana", "gmn", "berapa", "brp", "dong", "sih", "ya", "kah", "nya", "tolong", "mohon", "saya", "kami",
     "kita", "bisa", "jadi", "buat", "tentang", "soal", "mana", "the", "a", "an", "of", "for", "in", "on", "to", "is",
     "are", "does", "do", "what", "which", "how", "about", "me", "tell", "please", "and", "or", "at", "by", "with",
-    "level", "lvl", "tingkat", "indikator", "indicator", "aspek", "aspect", "domain", "spbe", "pemdi", "di", "yg",
+    "level", "lvl", "tingkat", "indikator", "indicator", "aspek", "aspect", "domain", "spbe", "pemdi", "yg",
     "dlm", "dalam", "utk", "tuk", "sm", "sama", "mean", "means", "meaning", "arti", "artinya", "maksud", "maksudnya",
     "pengertian", "definisi", "jelaskan", "explain", "define", "definition", "kalau", "kalo", "klo", "mau", "ingin",
     "perlu", "need", "needs", "harus", "syarat", "kriteria", "criteria", "requirement", "requirements", "ketentuan",

@@ -330,7 +330,7 @@ class PackRegistry:
 
     @classmethod
     def load(cls, extra: Iterable[Path | str] = ()) -> PackRegistry:
-        files = [*builtin_pack_files(), *extra_pack_files(), *map(Path, extra)]
+        files = dict.fromkeys([*builtin_pack_files(), *extra_pack_files(), *map(Path, extra)])  # each file once, in order
         return cls(load_pack(f) for f in files)
 
     def get(self, framework_id: str) -> Pack:

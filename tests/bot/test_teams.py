@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.transport import GroupPacer
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
-from tests.bot.teams import card_number, invite, team
+from tests.bot.teams import card_number, team
 
 GROUP = -100200300
 JAKARTA = ZoneInfo("Asia/Jakarta")

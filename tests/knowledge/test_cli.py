@@ -51,7 +51,6 @@ def test_score_json_is_the_what_if_calculator(capsys) -> None:
     assert code == 0
     assert (doc["framework"], doc["index"], doc["predicate"], doc["answered"], doc["total"]) == ("spbe-2020", 3.0, "Baik", 4, 47)
     assert doc["aspects"]["A2"] == 3.0 and doc["aspects"]["A1"] is None and doc["domains"]["D2"] == 3.0
-    pack = PackRegistry.load().get("spbe-2020")
     flat = (Decimal(3 + 4 + 3 + 2) * Decimal("2.5") + (100 - 10)) / 100  # the rest at level 1
     assert Decimal(str(doc["projected_index"])) == flat.quantize(Decimal("0.01"))
     first = doc["next_moves"][0]

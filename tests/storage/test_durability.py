@@ -62,7 +62,7 @@ async def test_committed_answers_survive_a_sigkill(tmp_path: Path) -> None:
     finally:
         await db.close()
     # every answer whose commit was reported is there, at that value or a later one
-    for indicator, (level, n) in committed.items():
+    for indicator, (_level, n) in committed.items():
         later = [h for h in history if h.indicator == indicator and int(h.new_explanation.split()[1]) >= n]
         assert later, f"indicator {indicator}: committed write {n} lost"
         assert stored[indicator] == later[-1].new_level
