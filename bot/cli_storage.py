@@ -7,6 +7,7 @@ import asyncio
 import os
 import sqlite3
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,16 @@ async def _status(path: Path) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def _run(work: Coroutine[Any, Any, int]) -> int:
+    """Run one database command; a storage error becomes one line and exit code 1."""
     try:
-        return asyncio.run(_status(args.database))
+        return asyncio.run(work)
     except StorageError as exc:
         return _fail(str(exc))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    return _run(_status(args.database))
 
 
 async def _upgrade(path: Path) -> int:
@@ -94,10 +100,7 @@ async def _upgrade(path: Path) -> int:
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    try:
-        return asyncio.run(_upgrade(args.database))
-    except StorageError as exc:
-        return _fail(str(exc))
+    return _run(_upgrade(args.database))
 
 
 async def _backup(source: Path, destination: Path) -> None:

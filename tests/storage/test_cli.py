@@ -1,0 +1,71 @@
+"""The database commands: spbe-bot db status, db upgrade, backup DEST."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from storage import open_database
+from storage.sqlite import migrations
+from tests.storage.conftest import make_period
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_and_upgrade(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "data" / "spbe.sqlite3"
+    newest = migrations.available()[-1].version
+    code, out, _ = run(capsys, "db", "status", "--database", str(path))
+    assert code == 0 and "does not exist yet" in out and "0001_initial.sql" in out
+    code, out, _ = run(capsys, "db", "upgrade", "--database", str(path))
+    assert code == 0 and "applied 0001_initial.sql" in out and f"schema version {newest}" in out
+    code, out, _ = run(capsys, "db", "upgrade", "--database", str(path))
+    assert code == 0 and "already up to date" in out
+    code, out, _ = run(capsys, "db", "status", "--database", str(path))
+    assert code == 0 and f"schema version: {newest}; newest available: {newest}" in out and "pending: none" in out
+
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {newest + 1}")
+    code, out, _ = run(capsys, "db", "status", "--database", str(path))
+    assert code == 1 and "newer than this program" in out
+    code, _, err = run(capsys, "db", "upgrade", "--database", str(path))
+    assert code == 1 and "is newer than this program supports" in err
+
+
+def test_backup_copies_everything_and_refuses_to_overwrite(tmp_path: Path, capsys) -> None:
+    path, copy = tmp_path / "spbe.sqlite3", tmp_path / "copy.sqlite3"
+
+    async def answer_ten() -> int:
+        db = await open_database(path)
+        _, period = await make_period(db)
+        async with db.transaction() as tx:
+            for number in range(1, 11):
+                await tx.answers.save(period_id=period, indicator=number, level=number % 5 + 1, explanation=f"fakta {number}", by=7)
+        await db.close()
+        return period
+
+    async def restored(period: int) -> dict[int, str | None]:
+        db = await open_database(copy)
+        try:
+            return {a.indicator: a.explanation for a in await db.read.answers.list(period)}
+        finally:
+            await db.close()
+
+    period = asyncio.run(answer_ten())
+    code, out, _ = run(capsys, "backup", str(copy), "--database", str(path))
+    assert code == 0 and "integrity: ok" in out and "answers 10" in out and "answer_history 10" in out
+    assert asyncio.run(restored(period)) == {n: f"fakta {n}" for n in range(1, 11)}
+    code, _, err = run(capsys, "backup", str(copy), "--database", str(path))
+    assert code == 1 and "use --force" in err
+    code, out, _ = run(capsys, "backup", str(copy), "--force", "--database", str(path))
+    assert code == 0
+    code, _, err = run(capsys, "backup", str(tmp_path / "x.sqlite3"), "--database", str(tmp_path / "none.sqlite3"))
+    assert code == 1 and "no database at" in err
