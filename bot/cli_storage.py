@@ -103,12 +103,13 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     return _run(_upgrade(args.database))
 
 
-async def _backup(source: Path, destination: Path) -> None:
+async def _backup(source: Path, destination: Path) -> int:
     db = await open_database(source, upgrade=False)
     try:
         await db.backup(destination)
     finally:
         await db.close()
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -118,10 +119,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
         if not args.force:
             return _fail(f"{args.destination} exists; use --force to overwrite it")
         args.destination.unlink()
-    try:
-        asyncio.run(_backup(args.database, args.destination))
-    except StorageError as exc:
-        return _fail(str(exc))
+    failed = _run(_backup(args.database, args.destination))
+    if failed:
+        return failed
     with sqlite3.connect(args.destination) as copy:
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]
         counts = {table: copy.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}  # noqa: S608 - fixed names

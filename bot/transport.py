@@ -62,7 +62,7 @@ class Transport:
         here = chat.id if chat else user.id  # type: ignore[union-attr]
         for reply in outcome.replies:
             if reply.summary:
-                await self.summary(reply, outcome.lang, context.application)
+                await self.summary(reply, context.application)
             elif reply.chat_id is not None and reply.chat_id != here:
                 await self.send_elsewhere(reply, reply.lang or outcome.lang, context.application)
             else:
@@ -103,11 +103,14 @@ class Transport:
 
     # --- group summaries -------------------------------------------------------------------------
 
-    async def summary(self, reply: Reply, lang: str, application: Application) -> None:
-        """Show a group's summary: edit its message in place, or post one (and remember it)."""
+    async def summary(self, reply: Reply, application: Application) -> None:
+        """Show a group's summary: edit its message in place, or post one (and remember it).
+
+        A group is shared, so its summary is always in the default language, whoever refreshed it.
+        """
         chat_id = reply.chat_id
         assert chat_id is not None
-        text = self.builder.build(reply, lang).chunks[0]
+        text = self.builder.build(reply, self.engine.config.default_language).chunks[0]
         if reply.summary_message_id is not None:
             try:
                 await application.bot.edit_message_text(text, chat_id, reply.summary_message_id)
@@ -142,7 +145,7 @@ class Transport:
     async def refresh_chat(self, chat_id: int, application: Application) -> None:
         reply = await self.engine.group_summary(chat_id)
         if reply is not None:
-            await self.summary(reply, self.engine.config.default_language, application)
+            await self.summary(reply, application)
 
     async def _refresh_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.refresh_chat(context.job.data, context.application)  # type: ignore[union-attr, arg-type]

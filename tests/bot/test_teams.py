@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.transport import GroupPacer
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
-from tests.bot.teams import card_number, team
+from tests.bot.teams import card_number, invite, team
 
 GROUP = -100200300
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -275,3 +275,15 @@ async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun,
     now[0] += 30
     await bot.transport.refresh_chat(GROUP, bot.application)  # what the job does when it runs
     assert "Terjawab 3/47" in message.text and message.edits == edits + 1
+
+
+async def test_a_groups_summary_stays_in_the_default_language_whoever_refreshes_it(bot: BotRun, operator: FakeUser) -> None:
+    lead, budi, _ = await linked_team(bot, operator)
+    sarah = FakeUser(bot.telegram, 909, "Sarah", language="en")
+    await invite(lead, sarah, "Anggota tim")
+    bot.telegram.chats[GROUP].members[sarah.id] = "member"
+    await sarah.send("/progres", chat_id=GROUP)
+    assert "Terjawab 0/47" in summary(bot).text  # edited by an English speaker, still in Indonesian
+    await sarah.send("/mulai")
+    await sarah.press(sarah.last(), "3")
+    assert "Progres penilaian mandiri" in summary(bot).text and "Terjawab 1/47" in summary(bot).text
