@@ -25,7 +25,7 @@ from bot.render import Renderer, language_of
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
 from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event
-from conversations.engine import GROUP_COMMANDS
+from conversations.machine import COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ GROUP_MENU = {
     ],
 }
 ALL_COMMANDS = sorted(
-    {name for name, _ in PRIVATE_MENU["id"]} | set(GROUP_COMMANDS) | set(COMMAND_ALIASES) | {"instansi_baru", "start"}
+    set(COMMANDS) | set(COMMAND_ALIASES)
 )
 
 

@@ -15,6 +15,7 @@ from bot.messages import MessageBuilder, RenderedMessage
 from bot.render import Renderer
 from conversations.engine import Engine
 from conversations.replies import Outcome, Reply
+from conversations.states import CardRef
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,21 @@ class Transport:
             else:
                 sent = await self._send(reply, outcome.lang, here, query.message if query and reply.edit else None, context.application)
                 if reply.card and sent is not None and user is not None:
-                    await self.engine.remember_card(user.id, sent.chat_id, sent.message_id)
+                    await self._keep_card(outcome.card, sent, user.id, context.application)
         for institution_id in outcome.refresh:
             await self.refresh(institution_id, context.application)
+
+    async def _keep_card(self, stored: CardRef | None, sent: Message, user_id: int, application: Application) -> None:
+        """One live card per officer: a card sent anew takes the buttons off the previous one."""
+        card = CardRef(chat_id=sent.chat_id, message_id=sent.message_id)
+        if card == stored:
+            return
+        if stored is not None:
+            try:
+                await application.bot.edit_message_reply_markup(stored.chat_id, stored.message_id, reply_markup=None)
+            except BadRequest as exc:  # deleted, too old, or already without buttons
+                log.info("previous card %s keeps its buttons: %s", stored.message_id, exc)
+        await self.engine.remember_card(user_id, card.chat_id, card.message_id)
 
     async def send_elsewhere(self, reply: Reply, lang: str, application: Application) -> None:
         """A message to another chat (a nudge, a note to an assigned officer): its failure is logged,

@@ -54,9 +54,10 @@ async def lead_context(turn: Turn) -> tuple[Member, Institution]:
     return member, await turn.tx.institutions.require(group.institution_id)
 
 
-def require_operator(turn: Turn) -> None:
+def require_operator(turn: Turn, *, leave: bool = False) -> None:
+    """``leave``: the operator step in progress ends too (someone no longer an operator cannot finish it)."""
     if turn.user_id not in turn.config.admin_ids:
-        raise Refusal("operator_only")
+        raise Refusal("operator_only", leave=leave)
 
 
 async def linked_group(turn: Turn) -> GroupLink:
@@ -73,7 +74,7 @@ async def period_of(turn: Turn, institution_id: int) -> Period:
     if period is None:
         pack = turn.packs.get(turn.config.default_framework)
         period = await turn.tx.periods.create(
-            institution_id=institution_id, year=turn.now.year, framework=pack.id, level_min=pack.scale.min,
+            institution_id=institution_id, year=turn.local_now.year, framework=pack.id, level_min=pack.scale.min,
             level_max=pack.scale.max, fractional=pack.scale.fractional, indicator_count=len(pack.indicators),
         )
     return period
@@ -106,8 +107,9 @@ async def working_period(turn: Turn) -> Period:
     return period
 
 
-async def pressed_period(turn: Turn, period_id: int) -> tuple[Period, Pack]:
-    """The period a button names, after checking that the presser belongs to its institution."""
+async def member_period(turn: Turn, period_id: int) -> tuple[Period, Pack]:
+    """The period a button or an awaited input names, after checking that the user (still)
+    belongs to its institution."""
     period = await turn.tx.periods.get(period_id)
     if period is None:
         raise Refusal("stale_button", toast="toast_stale")

@@ -94,11 +94,11 @@ async def assign(turn: Turn, command: Command) -> Outcome:
     if not request.indicators:
         raise Refusal("assign_usage", total=len(pack.indicators))
     target = await _target(turn, institution.id, command, request)
-    if target is None:
+    if target is None:  # the list of members, as buttons that name this request
         people = await turn.tx.members.list(institution.id)
-        turn.move(draft={**turn.position.draft, "assign": {"period": period.id, "indicators": request.indicators,
-                                                         "due": request.due.isoformat() if request.due else None}})
-        rows = [[Button("assignee", cb.make("ap", period.id, m.user_id), {"name": m.display_name})] for m in people]
+        pending = await turn.tx.assignments.add_pending(period_id=period.id, indicators=request.indicators, due_on=request.due,
+                                                        created_by=turn.user_id)
+        rows = [[Button("assignee", cb.make("ap", pending.id, m.user_id), {"name": m.display_name})] for m in people]
         return Outcome([Reply("short:assign_pick", {"indicators": compact(request.indicators)}, rows)])
     return await _assign_to(turn, period.id, target, request.indicators, request.due)
 
@@ -115,17 +115,17 @@ async def _target(turn: Turn, institution_id: int, command: Command, request: Re
     return member
 
 
-async def picked(turn: Turn, period_id: int, user_id: int) -> Outcome:
-    """A lead pressed a member's name in the list /tugaskan offered."""
-    period = await turn.tx.periods.require(period_id)
-    await access.lead_of(turn, period.institution_id)
-    pending = turn.position.draft.get("assign")
-    member = await turn.tx.members.get(period.institution_id, user_id)
-    if not pending or pending.get("period") != period_id or member is None or not member.active:
+async def picked(turn: Turn) -> Outcome:
+    """A lead pressed a member's name in the list a /tugaskan offered: that request is applied, once."""
+    pending = await turn.tx.assignments.take_pending(turn.press.int("pending"))
+    if pending is None:
         raise Refusal("stale_button", toast="toast_stale")
-    turn.move(draft={k: v for k, v in turn.position.draft.items() if k != "assign"})
-    due = date.fromisoformat(pending["due"]) if pending.get("due") else None
-    outcome = await _assign_to(turn, period_id, member, pending["indicators"], due)
+    period = await turn.tx.periods.require(pending.period_id)
+    await access.lead_of(turn, period.institution_id)
+    member = await turn.tx.members.get(period.institution_id, turn.press.int("user"))
+    if member is None or not member.active:
+        raise Refusal("stale_button", toast="toast_stale")
+    outcome = await _assign_to(turn, period.id, member, pending.indicators, pending.due_on)
     outcome.replies[0].edit = True
     outcome.toast = "toast_done"
     return outcome

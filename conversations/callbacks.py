@@ -15,18 +15,21 @@ MAX_BYTES = 64
 # action -> field names; each field has a pattern in _FIELDS.
 ACTIONS: dict[str, tuple[str, ...]] = {
     "cd": ("period", "indicator"),  # show the card of an indicator
-    "lv": ("period", "indicator", "level"),  # choose a level
-    "cr": ("period", "indicator"),  # level criteria
-    "ev": ("period", "indicator"),  # evidence per level
+    "lv": ("period", "indicator", "level"),  # choose a level ("-": type a fractional value)
+    "cr": ("period", "indicator"),  # level criteria with the evidence expected at each level
     "gd": ("period", "indicator"),  # guided mode: start
     "ga": ("period", "indicator", "level", "answer"),  # guided mode: yes/no for one level
-    "sk": ("period", "indicator"),  # skip the penjelasan
-    "nx": ("period", "indicator"),  # next unanswered after this one
-    "pv": ("period", "indicator"),  # previous indicator
+    "nx": ("period", "indicator"),  # skip: the next unanswered indicator after this one
+    "mn": ("period", "indicator", "previous"),  # the card's navigation menu (previous: the card before, 0: none)
     "jp": ("period",),  # jump: ask for a number
     "ls": ("period", "page"),  # list of indicators
     "ps": ("period",),  # pause
     "sm": ("period",),  # summary
+    "sv": ("period", "view"),  # one part of the summary
+    "xo": ("period", "indicator", "then"),  # write the penjelasan of an answer (then: the card to show after, 0: next)
+    "xs": ("period", "indicator"),  # keep the typed text as the penjelasan
+    "xq": ("period", "indicator"),  # the typed text was a question
+    "xc": ("period", "indicator"),  # leave the penjelasan unwritten, back to the card
     "ct": ("institution",),  # continue the evaluation of an institution
     "pf": ("institution", "year", "framework"),  # start a period with this year and pack
     "rl": ("institution", "role"),  # create an invitation for this role
@@ -35,14 +38,22 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "qk": ("framework", "entity"),  # a candidate answer: aspect/domain/glossary/rule, by its index in the answerer
     "st": ("choice",),  # /start menu choices
     "rq": ("period", "flag"),  # leads: penjelasan required (1) or optional (0)
-    "ap": ("period", "user"),  # leads: the member picked for a pending /tugaskan
+    "ap": ("pending", "user"),  # leads: the member picked for the pending /tugaskan of that message
     "mm": ("institution", "user", "member_action"),  # leads: promote, demote or remove a member
+    # Buttons of cards sent by earlier versions, still answered after an upgrade:
+    "ev": ("period", "indicator"),  # evidence per level (now part of "cr")
+    "pv": ("period", "indicator"),  # the indicator before this one
+    "sk": ("period", "indicator"),  # skip the penjelasan (now "xc")
 }
 
 _FIELDS: dict[str, str] = {
     "period": r"\d{1,9}",
     "institution": r"\d{1,9}",
     "indicator": r"\d{1,3}",
+    "then": r"\d{1,3}",
+    "previous": r"\d{1,3}",
+    "pending": r"\d{1,12}",
+    "view": r"head|dom|asp|sw",
     "level": r"-|\d(?:\.\d{1,2})?",
     "answer": r"[yn]",
     "page": r"\d{1,2}",
@@ -56,7 +67,7 @@ _FIELDS: dict[str, str] = {
     "user": r"\d{1,15}",
     "member_action": r"pj|of|ko|rm",
 }
-_INTS = {"period", "institution", "indicator", "page", "year", "entity", "user"}
+_INTS = {"period", "institution", "indicator", "then", "previous", "pending", "page", "year", "entity", "user"}
 
 
 class CallbackError(ValueError):

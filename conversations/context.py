@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
-from typing import Any
 
-from conversations.events import Event
+from conversations.callbacks import Callback
+from conversations.events import Event, Text
+from conversations.replies import Refusal
+from conversations.states import IDLE, Position, State, Step, StepModel
 from knowledge.answering import Library
 from knowledge.packs import PackRegistry
+from storage.repositories import Session
+
+S = TypeVar("S", bound=StepModel)
 
 
 @dataclass(frozen=True)
@@ -19,7 +25,7 @@ class EngineConfig:
     bot_username: str = "spbe_bot"
     default_language: str = "id"
     invite_days: int = 7
-    timezone: str = "Asia/Jakarta"  # deadlines, overdue items and reminder hours are in this zone
+    timezone: str = "Asia/Jakarta"  # deadlines, overdue items, reminder hours and the period's year are in this zone
 
 
 @dataclass
@@ -27,18 +33,33 @@ class Turn:
     """One event being handled: everything a handler reads or changes goes through here."""
 
     event: Event
-    tx: Any  # the storage transaction (repositories: tx.members, tx.answers, ...)
-    position: Any  # storage Position of the user, saved at the end of the turn
+    tx: Session
+    position: Position
     packs: PackRegistry
     library: Library
     config: EngineConfig
     now: datetime
     lang: str = "id"
+    callback: Callback | None = None  # the parsed button data, for presses
     changed: bool = field(default=False)
 
     @property
     def user_id(self) -> int:
         return self.event.user.id
+
+    @property
+    def state(self) -> State:
+        return self.position.state
+
+    @property
+    def text(self) -> str:
+        assert isinstance(self.event, Text)
+        return self.event.text
+
+    @property
+    def press(self) -> Callback:
+        assert self.callback is not None
+        return self.callback
 
     @property
     def local_now(self) -> datetime:
@@ -48,7 +69,23 @@ class Turn:
     def today(self) -> date:
         return self.local_now.date()
 
-    def move(self, **changes: Any) -> None:
-        """Change the stored position (saved when the turn ends)."""
-        self.position = self.position.model_copy(update=changes)
+    def step_as(self, kind: type[S]) -> S:
+        """The current step if it is a ``kind``; a press or input meant for another step is stale."""
+        step = self.position.step
+        if not isinstance(step, kind):
+            raise Refusal("stale_button", toast="toast_stale")
+        return step
+
+    def move(self, **place: Any) -> None:
+        """Change where the user is (institution, period, open indicator, card); saved when the turn ends."""
+        self.position = self.position.model_copy(update=place)
         self.changed = True
+
+    def enter(self, step: Step) -> None:
+        """Change what the assistant waits for; saved when the turn ends."""
+        if step != self.position.step:
+            self.position = self.position.model_copy(update={"step": step})
+            self.changed = True
+
+    def leave(self) -> None:
+        self.enter(IDLE)

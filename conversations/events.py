@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
@@ -57,6 +57,13 @@ class Text(Event):
 
 
 @dataclass(frozen=True)
+class Edited(Event):
+    """An edit of a message sent earlier: never taken as input (it may belong to another step)."""
+
+    text: str | None = None
+
+
+@dataclass(frozen=True)
 class Press(Event):
     """A button press: ``data`` is the button's callback data, ``message_id`` the message it sits on."""
 
@@ -75,4 +82,3 @@ class Upload(Event):
     size: int | None = None
     mime: str | None = None
     caption: str | None = None
-    extra: dict = field(default_factory=dict)

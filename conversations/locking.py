@@ -30,7 +30,33 @@ async def lock(turn: Turn, command: Command) -> Outcome:
         raise Refusal("lock_unanswered", indicators=compact([n for n in numbers or [] if n not in answered])) from None
     outcome = Outcome([short("locked_done", count=len(locked), indicators=compact(locked))])
     outcome.refresh.add(institution.id)
+    await _tell_officers(turn, outcome, period.id, institution.id, locked, "locked_for_you")
     return outcome
+
+
+async def _tell_officers(turn: Turn, outcome: Outcome, period_id: int, institution_id: int, numbers: list[int], macro: str,
+                         **data: object) -> None:
+    """Tell each officer who answered or is assigned one of ``numbers`` (but the lead acting)
+    privately, in their language, which of their indicators changed."""
+    if not numbers:
+        return
+    answers = {a.indicator: a for a in await turn.tx.answers.list(period_id)}
+    assignees = {a.indicator: a.user_id for a in await turn.tx.assignments.for_period(period_id)}
+    concerned: dict[int, list[int]] = {}
+    for number in numbers:
+        people = {answers[number].answered_by} if number in answers else set()
+        if number in assignees:
+            people.add(assignees[number])
+        for user_id in people - {turn.user_id}:
+            concerned.setdefault(user_id, []).append(number)
+    lead = turn.event.user.name
+    for user_id, theirs in sorted(concerned.items()):
+        member = await turn.tx.members.get(institution_id, user_id)
+        if member is None or not member.active:
+            continue
+        note = short(macro, lead=lead, indicators=compact(theirs), count=len(theirs), **data)
+        note.chat_id, note.lang = user_id, member.language
+        outcome.add(note)
 
 
 async def reopen(turn: Turn, command: Command) -> Outcome:
@@ -49,6 +75,7 @@ async def reopen(turn: Turn, command: Command) -> Outcome:
         raise Refusal("reopen_not_final", number=number) from None
     outcome = Outcome([short("reopened", number=number, reason=reason.strip())])
     outcome.refresh.add(institution.id)
+    await _tell_officers(turn, outcome, period.id, institution.id, [int(number)], "reopened_for_you", reason=reason.strip())
     return outcome
 
 

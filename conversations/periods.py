@@ -8,13 +8,14 @@ from conversations import walkthrough as wt
 from conversations.context import Turn
 from conversations.events import Command
 from conversations.replies import Button, Outcome, Refusal, Reply, short
+from knowledge.models import Pack
 from storage.models import Period
 
 
 async def choose(turn: Turn, command: Command) -> Outcome:
     """/periode: the years each pack applies to around this year, as buttons."""
     _, institution = await access.lead_institution(turn)
-    year = turn.now.year
+    year = turn.local_now.year
     rows = []
     for pack in turn.packs:
         years = sorted({year, *[y for y in pack.framework.evaluation_years if y >= year - 1]})
@@ -23,7 +24,9 @@ async def choose(turn: Turn, command: Command) -> Outcome:
     return Outcome([Reply("short:choose_period", {"institution": institution.name}, rows)])
 
 
-async def start(turn: Turn, institution_id: int, year: int, framework: str) -> Outcome:
+async def start(turn: Turn) -> Outcome:
+    """A lead picked the year and framework of a period (a button of /periode)."""
+    institution_id, year, framework = turn.press.int("institution"), turn.press.int("year"), turn.press.str("framework")
     await access.lead_of(turn, institution_id)
     if framework not in turn.packs:
         raise Refusal("stale_button", toast="toast_stale")
@@ -38,7 +41,7 @@ async def start(turn: Turn, institution_id: int, year: int, framework: str) -> O
             level_max=pack.scale.max, fractional=pack.scale.fractional, indicator_count=len(pack.indicators),
         )
         outcome = Outcome([short("period_started", year=year, framework=pack.framework.short_title)])
-    turn.move(institution_id=institution_id, period_id=period.id, indicator=None, awaiting=None)
+    turn.move(institution_id=institution_id, period_id=period.id, indicator=None)
     outcome.refresh.add(institution_id)
     return outcome.add(await wt.next_card(turn, period, turn.packs.get(period.framework), after=None))
 
@@ -57,10 +60,8 @@ async def explanation_setting(turn: Turn, command: Command) -> Outcome:
     return Outcome([_explanation_reply(await access.period_of(turn, institution.id))])
 
 
-async def set_explanation(turn: Turn, period_id: int, required: bool) -> Outcome:
-    period = await turn.tx.periods.get(period_id)
-    if period is None:
-        raise Refusal("stale_button", toast="toast_stale")
+async def set_explanation(turn: Turn, period: Period, pack: Pack) -> Outcome:
+    """A lead made the penjelasan required (flag 1) or optional (0)."""
     await access.lead_of(turn, period.institution_id)
-    period = await turn.tx.periods.set_require_explanation(period.id, required)
+    period = await turn.tx.periods.set_require_explanation(period.id, turn.press.str("flag") == "1")
     return Outcome([_explanation_reply(period, edit=True)], toast="toast_done")

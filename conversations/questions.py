@@ -44,8 +44,9 @@ def answer_reply(turn: Turn, framework: str, answer: Answer, *, buttons: bool = 
     return Reply("answer", {"pack": turn.packs.get(framework), "answer": answer}, rows)
 
 
-def candidate(turn: Turn, press: cb.Callback) -> Outcome:
+async def candidate(turn: Turn) -> Outcome:
     """The user picked one of the candidates offered with an unsure answer."""
+    press = turn.press
     framework = press.str("framework")
     if framework not in turn.packs:
         raise Refusal("stale_button", toast="toast_stale")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from conversations.states import CardRef
+
 
 @dataclass(frozen=True)
 class Button:
@@ -43,6 +45,8 @@ class Outcome:
     lang: str = "id"
     # Institutions whose group summaries should show this change (the transport paces the edits).
     refresh: set[int] = field(default_factory=set)
+    # The officer's live card as stored: a new card replaces it (its buttons are taken off).
+    card: CardRef | None = None
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)
@@ -54,9 +58,11 @@ def short(macro: str, **data: Any) -> Reply:
 
 
 class Refusal(Exception):
-    """The event cannot be acted on; ``reply`` says why and what to do next. Nothing is stored."""
+    """The event cannot be acted on; ``reply`` says why and what to do next. Nothing it wrote is
+    stored; with ``leave`` the awaited input ends too (it can no longer be given)."""
 
-    def __init__(self, macro: str, toast: str = "toast_refused", **data: object) -> None:
+    def __init__(self, macro: str, toast: str = "toast_refused", *, leave: bool = False, **data: object) -> None:
         super().__init__(macro)
         self.reply = short(macro, **data)
         self.toast = toast
+        self.leave = leave

@@ -88,7 +88,7 @@ async def reminder_setting(turn: Turn, command: Command) -> Outcome:
         schedule = await turn.tx.reminders.add(kind=DIGEST, institution_id=group.institution_id, hour=hour, minute=minute,
                                                chat_id=group.chat_id, timezone=timezone)
     else:
-        schedule = await turn.tx.reminders.set_time(schedule.id, hour, minute, timezone)
+        schedule = await turn.tx.reminders.set_time(schedule.id, hour, minute, timezone, group.institution_id)
     await turn.tx.reminders.mark_sent(schedule.id, turn.now)  # the first one goes out at the next HH:MM
     return Outcome([short("reminder_set", time=f"{hour:02d}:{minute:02d}", timezone=timezone)])
 

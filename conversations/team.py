@@ -9,7 +9,10 @@ from conversations import access
 from conversations import callbacks as cb
 from conversations.context import Turn
 from conversations.events import Command
-from conversations.replies import Button, Outcome, Reply, Refusal, short
+from conversations.navigation import resume
+from conversations.replies import Button, Outcome, Refusal, Reply, short
+from conversations.states import InstitutionKind as InstitutionKindStep
+from conversations.states import InstitutionName, InstitutionRegion, InviteCode
 from storage import errors as store_errors
 from storage.models import InstitutionKind, Member, Role
 
@@ -19,44 +22,85 @@ INVITE_ROLES = ("officer", "penanggung_jawab", "koordinator")
 MEMBER_ACTIONS = {"pj": Role.PENANGGUNG_JAWAB, "of": Role.OFFICER, "ko": Role.KOORDINATOR, "rm": None}
 
 
+# --- /start ------------------------------------------------------------------------------------
+
+
+async def start(turn: Turn, command: Command) -> Outcome:
+    """/start: what the bot does and what this user can do; ``/start CODE`` (an invitation link) joins."""
+    if not turn.event.chat.private:
+        return Outcome([Reply("help")])
+    if command.args:
+        return await join(turn, command.args.strip())
+    memberships = []
+    for member in await access.active_memberships(turn):
+        institution = await turn.tx.institutions.require(member.institution_id)
+        memberships.append({"institution": institution, "role": member.role.value})
+    buttons = []
+    if memberships:
+        buttons.append([Button("continue_evaluation", cb.make("st", "continue"))])
+    buttons.append([Button("join_code", cb.make("st", "join"))])
+    buttons.append([Button("ask_question", cb.make("st", "ask"))])
+    if turn.user_id in turn.config.admin_ids:
+        buttons.append([Button("new_institution", cb.make("st", "new_inst"))])
+    return Outcome([Reply("start", {"user": turn.event.user, "memberships": memberships}, buttons)])
+
+
+async def start_choice(turn: Turn) -> Outcome:
+    """A button of the /start menu."""
+    choice = turn.press.str("choice")
+    if choice == "continue":
+        return await resume(turn)
+    if choice == "join":
+        turn.enter(InviteCode())
+        return Outcome([short("ask_code")], toast="toast_done")
+    if choice == "ask":
+        return Outcome([Reply("help")], toast="toast_done")
+    if choice == "new_inst":
+        return await new_institution(turn)
+    raise Refusal("stale_button", toast="toast_stale")
+
+
 # --- institutions (operators) --------------------------------------------------------------------
 
 
-def new_institution(turn: Turn, command: Command | None = None) -> Outcome:
+async def new_institution(turn: Turn, command: Command | None = None) -> Outcome:
     access.require_operator(turn)
-    turn.move(awaiting="inst_name", draft={})
+    turn.enter(InstitutionName())
     return Outcome([short("inst_ask_name")])
 
 
-def institution_kind(turn: Turn, kind: str) -> Outcome:
-    access.require_operator(turn)
-    if turn.position.awaiting != "inst_kind" or kind not in {k.value for k in InstitutionKind}:
+async def institution_name(turn: Turn) -> Outcome:
+    access.require_operator(turn, leave=True)
+    value = turn.text.strip()
+    if not 3 <= len(value) <= NAME_LIMIT:
+        return Outcome([short("inst_name_invalid", limit=NAME_LIMIT)])
+    turn.enter(InstitutionKindStep(name=value))
+    rows = [[Button("kind", cb.make("ik", kind.value), {"kind": kind.value})] for kind in InstitutionKind]
+    return Outcome([Reply("short:inst_ask_kind", {"name": value}, rows)])
+
+
+async def institution_kind(turn: Turn) -> Outcome:
+    access.require_operator(turn, leave=True)
+    step = turn.step_as(InstitutionKindStep)
+    kind = turn.press.str("kind")
+    if kind not in {k.value for k in InstitutionKind}:
         raise Refusal("stale_button", toast="toast_stale")
-    draft = {**turn.position.draft, "kind": kind}
-    turn.move(awaiting="inst_region", draft=draft)
-    return Outcome([short("inst_ask_region", name=draft.get("name", ""))], toast="toast_done")
+    turn.enter(InstitutionRegion(name=step.name, kind=kind))
+    return Outcome([short("inst_ask_region", name=step.name)], toast="toast_done")
 
 
-async def institution_step(turn: Turn, text: str) -> Outcome:
-    """The operator's typed answers while creating an institution: its name, then its region."""
-    if turn.user_id not in turn.config.admin_ids:
-        turn.move(awaiting=None, draft={})
-        raise Refusal("operator_only")
-    value = text.strip()
-    draft = dict(turn.position.draft or {})
-    if turn.position.awaiting == "inst_name":
-        if not 3 <= len(value) <= NAME_LIMIT:
-            return Outcome([short("inst_name_invalid", limit=NAME_LIMIT)])
-        turn.move(awaiting="inst_kind", draft={"name": value})
-        rows = [[Button("kind", cb.make("ik", kind.value), {"kind": kind.value})] for kind in InstitutionKind]
-        return Outcome([Reply("short:inst_ask_kind", {"name": value}, rows)])
+async def institution_region(turn: Turn) -> Outcome:
+    """The operator's last typed answer: the region; then the institution and its koordinator's invitation."""
+    access.require_operator(turn, leave=True)
+    step = turn.step_as(InstitutionRegion)
+    value = turn.text.strip()
     region = None if value in {"-", ""} else value[:NAME_LIMIT]
-    institution = await turn.tx.institutions.create(name=draft["name"], kind=InstitutionKind(draft["kind"]), region=region)
+    institution = await turn.tx.institutions.create(name=step.name, kind=InstitutionKind(step.kind), region=region)
     expires = turn.now + timedelta(days=turn.config.invite_days)
     invitation = await turn.tx.invitations.create(
         institution_id=institution.id, role=Role.KOORDINATOR, created_by=turn.user_id, expires_at=expires, max_uses=1,
     )
-    turn.move(awaiting=None, draft={})
+    turn.leave()
     return Outcome([short("inst_created", name=institution.name, link=invite_link(turn, invitation.code), code=invitation.code)])
 
 
@@ -73,7 +117,8 @@ async def invite(turn: Turn, command: Command) -> Outcome:
     return Outcome([Reply("short:choose_role", {"institution": institution.name}, buttons)])
 
 
-async def create_invite(turn: Turn, institution_id: int, role: str) -> Outcome:
+async def create_invite(turn: Turn) -> Outcome:
+    institution_id, role = turn.press.int("institution"), turn.press.str("role")
     lead = await access.lead_of(turn, institution_id)
     if role == Role.KOORDINATOR and lead.role != Role.KOORDINATOR:
         raise Refusal("koordinator_only")
@@ -98,8 +143,12 @@ async def join_command(turn: Turn, command: Command) -> Outcome:
     """/gabung KODE joins; a bare /gabung asks for the code."""
     if command.args.strip():
         return await join(turn, command.args.strip())
-    turn.move(awaiting="invite_code")
+    turn.enter(InviteCode())
     return Outcome([short("ask_code")])
+
+
+async def code_typed(turn: Turn) -> Outcome:
+    return await join(turn, turn.text.strip())
 
 
 async def join(turn: Turn, code: str) -> Outcome:
@@ -109,10 +158,11 @@ async def join(turn: Turn, code: str) -> Outcome:
             code, user_id=user.id, display_name=user.name, language=user.language, now=turn.now, username=user.username,
         )
     except (store_errors.NotFound, store_errors.InvalidInput, store_errors.Conflict) as exc:
-        turn.move(awaiting=None)
+        turn.leave()
         return Outcome([short("join_failed", reason=exc.code or "unknown")])
     institution = await turn.tx.institutions.require(member.institution_id)
-    turn.move(institution_id=institution.id, period_id=None, indicator=None, awaiting=None)
+    turn.leave()
+    turn.move(institution_id=institution.id, period_id=None, indicator=None)
     return Outcome([short("join_ok", institution=institution.name, role=member.role.value)])
 
 
@@ -143,7 +193,8 @@ async def members(turn: Turn, command: Command | None = None, *, edit: bool = Fa
     return Outcome([reply])
 
 
-async def member_action(turn: Turn, institution_id: int, user_id: int, action: str) -> Outcome:
+async def member_action(turn: Turn) -> Outcome:
+    institution_id, user_id, action = turn.press.int("institution"), turn.press.int("user"), turn.press.str("member_action")
     lead = await access.lead_of(turn, institution_id)
     member = await turn.tx.members.get(institution_id, user_id)
     if member is None or not member.active or action not in _actions_for(lead, member):

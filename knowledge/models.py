@@ -116,6 +116,8 @@ class Aspect(_Strict):
 
 class LevelCriteria(_Strict):
     criteria: Text
+    summary: Text | None = None
+    summary_en: Text | None = None
     evidence: list[Text] = []
 
     @field_validator("criteria")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_EXPLANATION_CHARS = 2000
@@ -183,21 +181,16 @@ class ReminderSchedule(_Record):
     last_sent_at: datetime | None = None
 
 
-class Position(BaseModel):
-    """Where a user is in the conversation. Stored as a JSON document, validated on read."""
+class PendingAssignment(_Record):
+    """A /tugaskan waiting for the lead to pick the member from the buttons it offered."""
 
-    model_config = ConfigDict(extra="ignore")
-
-    user_id: int
-    institution_id: int | None = None
-    period_id: int | None = None
-    indicator: int | None = None
-    awaiting: str | None = None
-    draft: dict[str, Any] = {}
-    card_chat_id: int | None = None
-    card_message_id: int | None = None
-    framework: str | None = None
-    updated_at: datetime | None = None
+    id: int
+    period_id: int
+    indicators: list[int]
+    due_on: date | None = None
+    created_by: int
+    created_at: datetime
+    used_at: datetime | None = None
 
 
 class PeriodProgress(_Record):

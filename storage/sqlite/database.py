@@ -37,6 +37,8 @@ class Session:
     """The repositories bound to one connection (the writer's transaction, or the reader)."""
 
     def __init__(self, conn: aiosqlite.Connection, clock: Clock) -> None:
+        self._conn = conn
+        self._savepoints = 0
         self.institutions = InstitutionRepository(conn, clock)
         self.members = MemberRepository(conn, clock)
         self.invitations = InvitationRepository(conn, clock)
@@ -48,6 +50,24 @@ class Session:
         self.reminders = ReminderRepository(conn, clock)
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo what the block wrote if it raises; the enclosing transaction goes on."""
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        try:
+            await self._conn.execute(f"SAVEPOINT {name}")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot start a savepoint: {exc}") from exc
+        try:
+            yield
+        except BaseException:
+            await self._conn.execute(f"ROLLBACK TO {name}")
+            await self._conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            await self._conn.execute(f"RELEASE {name}")
 
 
 async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:

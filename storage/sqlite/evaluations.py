@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from storage.errors import AnswerLocked, InvalidInput, NotFound
+from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound
 from storage.models import (
     MAX_EXPLANATION_CHARS, Answer, AnswerChange, AnswerStatus, ChangeKind, Evidence, Period, PeriodProgress,
     PeriodStatus, Stage, StageDates,
@@ -164,6 +164,32 @@ class AnswerRepository(Repository):
             period_id, indicator, ChangeKind.ANSWER if old is None else ChangeKind.EDIT,
             old.level if old else None, value, old.explanation if old else None, text, by, now, None,
         )
+        answer = await self.get(period_id, indicator)
+        assert answer is not None
+        return answer
+
+    async def explain(self, *, period_id: int, indicator: int, level: Decimal, explanation: str | None, by: int) -> Answer:
+        """Set the penjelasan of the answer that is at ``level``; the level and who chose it stay.
+
+        Raises :class:`Conflict` (code ``level_changed``) when the answer is no longer at ``level``
+        (someone changed it since the writer opened it), and :class:`NotFound` when it is gone.
+        """
+        text = self._check_text(explanation)
+        old = await self.get(period_id, indicator)
+        if old is None:
+            raise NotFound(f"indicator {indicator} of period {period_id} has no answer", code="no_answer")
+        if old.status is AnswerStatus.FINAL:
+            raise AnswerLocked(period_id, indicator)
+        if old.level != level:
+            raise Conflict(f"indicator {indicator} of period {period_id} is at level {old.level}, not {level}", code="level_changed")
+        if old.explanation == text:
+            return old
+        now = self._now()
+        await self._execute(
+            "UPDATE answers SET explanation = ?, updated_at = ? WHERE period_id = ? AND indicator = ?",
+            (text, now, period_id, indicator),
+        )
+        await self._history(period_id, indicator, ChangeKind.EDIT, old.level, old.level, old.explanation, text, by, now, None)
         answer = await self.get(period_id, indicator)
         assert answer is not None
         return answer

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from pydantic import ValidationError
-
-from storage.models import Position
 from storage.sqlite.base import Repository
 
-log = logging.getLogger(__name__)
 KEEP_UPDATES = timedelta(days=7)
 
 
 class PositionRepository(Repository):
-    async def get(self, user_id: int) -> Position:
-        """The stored position, or a fresh one; a damaged document is logged and replaced, never fatal."""
-        row = await self._one("SELECT document FROM positions WHERE user_id = ?", (user_id,))
-        if row is None:
-            return Position(user_id=user_id)
-        try:
-            position = Position.model_validate_json(row["document"])
-        except ValidationError as exc:
-            log.warning("position of user %s is not valid (%s); starting afresh", user_id, exc.errors()[0]["msg"])
-            return Position(user_id=user_id)
-        return position if position.user_id == user_id else Position(user_id=user_id)
+    """Positions are documents owned by the conversation layer (``conversations.states``):
+    storage keeps them without reading them."""
 
-    async def save(self, position: Position) -> Position:
-        now = self._clock()
-        position = position.model_copy(update={"updated_at": now})
+    async def document(self, user_id: int) -> str | None:
+        row = await self._one("SELECT document FROM positions WHERE user_id = ?", (user_id,))
+        return None if row is None else str(row["document"])
+
+    async def save(self, user_id: int, document: str) -> None:
         await self._execute(
             """INSERT INTO positions (user_id, document, updated_at) VALUES (?, ?, ?)
                ON CONFLICT (user_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at""",
-            (position.user_id, position.model_dump_json(), now.isoformat()),
+            (user_id, document, self._now()),
         )
-        return position
 
 
 class UpdateRepository(Repository):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from storage.errors import Conflict, InvalidInput, NotFound
-from storage.models import Assignment, GroupLink, ReminderSchedule
+from storage.models import Assignment, GroupLink, PendingAssignment, ReminderSchedule
 from storage.sqlite.base import Repository, Row, parse_date, parse_time
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
@@ -106,6 +107,34 @@ class AssignmentRepository(Repository):
             total += cursor.rowcount
         return total
 
+    async def add_pending(self, *, period_id: int, indicators: list[int], due_on: date | None, created_by: int) -> PendingAssignment:
+        """Keep what a /tugaskan asked for until the lead picks the member from its buttons."""
+        await PeriodRepository(self._conn, self._clock).require(period_id)
+        cursor = await self._execute(
+            "INSERT INTO pending_assignments (period_id, indicators, due_on, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+            (period_id, json.dumps(sorted(indicators)), due_on.isoformat() if due_on else None, created_by, self._now()),
+        )
+        pending = await self._pending(cursor.lastrowid)
+        assert pending is not None
+        return pending
+
+    async def take_pending(self, pending_id: int) -> PendingAssignment | None:
+        """The pending assignment, marked used; None when it does not exist or was used already."""
+        pending = await self._pending(pending_id)
+        if pending is None or pending.used_at is not None:
+            return None
+        await self._execute("UPDATE pending_assignments SET used_at = ? WHERE id = ? AND used_at IS NULL", (self._now(), pending_id))
+        return pending
+
+    async def _pending(self, pending_id: int | None) -> PendingAssignment | None:
+        row = await self._one("SELECT * FROM pending_assignments WHERE id = ?", (pending_id,))
+        if row is None:
+            return None
+        return PendingAssignment(
+            id=row["id"], period_id=row["period_id"], indicators=json.loads(row["indicators"]), due_on=parse_date(row["due_on"]),
+            created_by=row["created_by"], created_at=parse_time(row["created_at"]), used_at=parse_time(row["used_at"]),
+        )
+
 
 class ReminderRepository(Repository):
     async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None,
@@ -123,14 +152,16 @@ class ReminderRepository(Repository):
         row = await self._one("SELECT * FROM reminder_schedules WHERE kind = ? AND chat_id = ?", (kind, chat_id))
         return _schedule(row) if row else None
 
-    async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str) -> ReminderSchedule:
-        """Move a schedule to another time of day (and enable it)."""
+    async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str, institution_id: int) -> ReminderSchedule:
+        """Move a schedule to another time of day, for ``institution_id`` (a group may have been
+        linked to another institution since), and enable it."""
         await self._require(schedule_id)
+        await InstitutionRepository(self._conn, self._clock).require(institution_id)
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
         await self._execute(
-            "UPDATE reminder_schedules SET hour = ?, minute = ?, timezone = ?, enabled = 1 WHERE id = ?",
-            (hour, minute, timezone, schedule_id),
+            "UPDATE reminder_schedules SET hour = ?, minute = ?, timezone = ?, institution_id = ?, enabled = 1 WHERE id = ?",
+            (hour, minute, timezone, institution_id, schedule_id),
         )
         return await self._require(schedule_id)
 

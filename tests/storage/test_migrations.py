@@ -21,7 +21,7 @@ async def test_an_empty_file_gets_the_newest_schema(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"institutions", "members", "invitations", "periods", "answers", "answer_history", "evidence",
-            "evidence_links", "group_links", "assignments", "reminder_schedules", "positions", "processed_updates",
+            "evidence_links", "group_links", "assignments", "reminder_schedules", "positions", "processed_updates", "pending_assignments",
             "schema_migrations"} <= tables
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from storage import MAX_EXPLANATION_CHARS, Database
 from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound, StorageError
-from storage.models import AnswerStatus, ChangeKind, Position, Role
+from storage.models import AnswerStatus, ChangeKind, Role
 from tests.storage.conftest import make_period
 
 
@@ -158,14 +158,26 @@ async def test_members_are_removed_not_deleted(db: Database) -> None:
     assert [m.user_id for m in await db.read.members.list(institution, active_only=False)] == [7]
 
 
-async def test_positions_survive_and_a_damaged_one_is_replaced(db: Database) -> None:
+async def test_positions_are_kept_as_documents(db: Database) -> None:
+    assert await db.read.positions.document(7) is None
     async with db.transaction() as tx:
-        await tx.positions.save(Position(user_id=7, period_id=1, indicator=12, awaiting="penjelasan"))
-    position = await db.read.positions.get(7)
-    assert (position.indicator, position.awaiting) == (12, "penjelasan")
+        await tx.positions.save(7, '{"user_id": 7, "indicator": 12}')
+        await tx.positions.save(7, '{"user_id": 7, "indicator": 13}')
+    assert await db.read.positions.document(7) == '{"user_id": 7, "indicator": 13}'
+
+
+async def test_a_savepoint_undoes_only_its_block(db: Database) -> None:
     async with db.transaction() as tx:
-        await tx.positions._execute("UPDATE positions SET document = '{\"user_id\": \"x\"}' WHERE user_id = 7")
-    assert await db.read.positions.get(7) == Position(user_id=7)
+        await tx.positions.save(1, "kept")
+        with pytest.raises(RuntimeError):
+            async with tx.savepoint():
+                await tx.positions.save(2, "undone")
+                await tx.positions.save(1, "undone too")
+                raise RuntimeError("refused")
+        async with tx.savepoint():
+            await tx.positions.save(3, "kept as well")
+    assert (await db.read.positions.document(1), await db.read.positions.document(2)) == ("kept", None)
+    assert await db.read.positions.document(3) == "kept as well"
 
 
 async def test_evidence_is_stored_once_and_supports_several_answers(db: Database) -> None:
@@ -228,8 +240,39 @@ async def test_one_reminder_schedule_of_a_kind_per_chat(db: Database) -> None:
         with pytest.raises(StorageError):
             await tx.reminders.add(kind="digest", institution_id=institution, hour=9, chat_id=-100)
     async with db.transaction() as tx:
-        moved = await tx.reminders.set_time(schedule.id, 16, 30, "Asia/Makassar")
+        other = await tx.institutions.create(name="Kota Lain", kind="kota")
+        moved = await tx.reminders.set_time(schedule.id, 16, 30, "Asia/Makassar", other.id)
         with pytest.raises(InvalidInput, match="25:00 is not a time of day"):
-            await tx.reminders.set_time(schedule.id, 25, 0, "Asia/Jakarta")
-    assert (moved.hour, moved.minute, moved.timezone) == (16, 30, "Asia/Makassar")
+            await tx.reminders.set_time(schedule.id, 25, 0, "Asia/Jakarta", other.id)
+    assert (moved.hour, moved.minute, moved.timezone, moved.institution_id) == (16, 30, "Asia/Makassar", other.id)
     assert (await db.read.reminders.for_chat("digest", -100)).id == schedule.id
+
+
+async def test_a_penjelasan_is_kept_only_for_the_level_it_was_written_for(db: Database) -> None:
+    _, period = await make_period(db)
+    async with db.transaction() as tx:
+        await tx.answers.save(period_id=period, indicator=4, level=3, explanation=None, by=7)
+        await tx.answers.save(period_id=period, indicator=4, level=4, explanation=None, by=8)  # another member
+        with pytest.raises(Conflict, match="is at level 4, not 3") as raised:
+            await tx.answers.explain(period_id=period, indicator=4, level=Decimal(3), explanation="Untuk level 3", by=7)
+        assert raised.value.code == "level_changed"
+        with pytest.raises(NotFound):
+            await tx.answers.explain(period_id=period, indicator=5, level=Decimal(3), explanation="x", by=7)
+        answer = await tx.answers.explain(period_id=period, indicator=4, level=Decimal(4), explanation="Untuk level 4", by=7)
+    assert (answer.level, answer.explanation, answer.answered_by) == (4, "Untuk level 4", 8)  # the level stays the chooser's
+    last = (await db.read.answers.history(period, 4))[-1]
+    assert (last.kind, last.by, last.new_explanation) == (ChangeKind.EDIT, 7, "Untuk level 4")
+
+
+async def test_a_pending_assignment_is_taken_once(db: Database) -> None:
+    _, period = await make_period(db)
+    async with db.transaction() as tx:
+        first = await tx.assignments.add_pending(period_id=period, indicators=[3, 1, 2], due_on=None, created_by=7)
+        second = await tx.assignments.add_pending(period_id=period, indicators=[9], due_on=date(2026, 12, 20), created_by=7)
+    async with db.transaction() as tx:
+        taken = await tx.assignments.take_pending(first.id)
+        assert taken is not None and taken.indicators == [1, 2, 3]
+        assert await tx.assignments.take_pending(first.id) is None
+        assert await tx.assignments.take_pending(999) is None
+        other = await tx.assignments.take_pending(second.id)
+    assert other is not None and (other.indicators, other.due_on) == ([9], date(2026, 12, 20))

@@ -1,0 +1,231 @@
+"""The conversation as a table: (state, trigger) -> handler, with the states each handler may lead to.
+
+A trigger is what happened: ``text`` (a typed message), ``upload`` (anything not text), ``edited``
+(an edit of an earlier message), a command (``/loncat``), or a button action (``lv``, ``xs``...; see
+``conversations.callbacks``). A route for :data:`ANY` state applies where the state has none of
+its own. The engine refuses a handler that leaves the user in a state its route does not declare,
+so :func:`mermaid` (the state diagram in ``docs/conversation.md``) cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from conversations import assignments, evidence, explanations, groups, locking, navigation, periods, questions, schedule, team
+from conversations.context import Turn
+from conversations.events import Command
+from conversations.replies import Outcome, Refusal, Reply, short
+from conversations.states import State
+from knowledge.models import Pack
+from storage.models import Period
+
+ANY: State | None = None
+TurnHandler = Callable[[Turn], Awaitable[Outcome]]
+PeriodHandler = Callable[[Turn, Period, Pack], Awaitable[Outcome]]
+CommandHandler = Callable[[Turn, Command], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: TurnHandler
+    to: frozenset[State] = frozenset()  # besides staying in the state it came from
+
+
+@dataclass(frozen=True)
+class PeriodRoute:
+    """A button that names a period: the engine checks the presser's membership and the
+    indicator before the handler runs. Only ``group`` buttons work in group chats."""
+
+    handler: PeriodHandler
+    to: frozenset[State] = frozenset()
+    group: bool = False
+
+
+@dataclass(frozen=True)
+class PressRoute:
+    """A button that names no period (the handler checks what its fields name)."""
+
+    handler: TurnHandler
+    to: frozenset[State] = frozenset()
+    group: bool = False
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    handler: CommandHandler
+    to: frozenset[State] = frozenset({State.IDLE})
+    private: bool = True
+    group: bool = False
+    keeps_step: bool = False  # answered without ending an awaited input (/tanya, /bantuan)
+
+
+def to(*states: State) -> frozenset[State]:
+    return frozenset(states)
+
+
+# --- small handlers that belong to no feature -------------------------------------------------------
+
+
+async def _help(turn: Turn, command: Command | None = None) -> Outcome:
+    return Outcome([Reply("help")])
+
+
+async def _ask(turn: Turn, command: Command) -> Outcome:
+    return await questions.ask(turn, command.args)
+
+
+async def _question(turn: Turn) -> Outcome:
+    return await questions.ask(turn, turn.text) if turn.event.chat.private else Outcome()
+
+
+async def _cancel(turn: Turn, command: Command) -> Outcome:
+    if turn.state == State.IDLE:
+        return Outcome([short("nothing_to_cancel")])
+    turn.leave()
+    return Outcome([short("cancelled")])
+
+
+def _reply(macro: str, **data: object) -> TurnHandler:
+    async def handler(turn: Turn) -> Outcome:
+        return Outcome([short(macro, **data)]) if turn.event.chat.private else Outcome()
+
+    handler.__name__ = macro
+    return handler
+
+
+_use_buttons = _reply("use_buttons")
+_need_number = _reply("need_text", what="nomor")
+_need_answer = _reply("need_text", what="jawaban")
+_edited = _reply("edit_ignored")
+
+
+async def _evidence(turn: Turn) -> Outcome:
+    return await evidence.receive(turn) if turn.event.chat.private else Outcome()
+
+
+async def _stale(turn: Turn) -> Outcome:
+    raise Refusal("stale_button", toast="toast_stale")
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+S = State
+INPUTS: dict[tuple[State | None, str], Route] = {
+    (S.IDLE, "text"): Route(_question),
+    (S.EXPLANATION, "text"): Route(explanations.typed, to(S.EXPLANATION_CHECK, S.IDLE)),
+    (S.EXPLANATION_CHECK, "text"): Route(explanations.typed, to(S.EXPLANATION, S.IDLE)),
+    (S.JUMP, "text"): Route(navigation.jump_typed, to(S.IDLE)),
+    (S.VALUE, "text"): Route(navigation.value_typed, to(S.IDLE, S.EXPLANATION)),
+    (S.GUIDED, "text"): Route(_use_buttons),
+    (S.INVITE_CODE, "text"): Route(team.code_typed, to(S.IDLE)),
+    (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND, S.IDLE)),
+    (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
+    (S.INSTITUTION_REGION, "text"): Route(team.institution_region, to(S.IDLE)),
+    (S.IDLE, "upload"): Route(_evidence),
+    (S.EXPLANATION, "upload"): Route(_evidence),
+    (S.EXPLANATION_CHECK, "upload"): Route(_evidence),
+    (S.JUMP, "upload"): Route(_need_number),
+    (S.VALUE, "upload"): Route(_need_number),
+    (S.GUIDED, "upload"): Route(_use_buttons),
+    (S.INVITE_CODE, "upload"): Route(_need_answer),
+    (S.INSTITUTION_NAME, "upload"): Route(_need_answer),
+    (S.INSTITUTION_KIND, "upload"): Route(_use_buttons),
+    (S.INSTITUTION_REGION, "upload"): Route(_need_answer),
+    (ANY, "edited"): Route(_edited),
+}
+
+PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
+    (ANY, "cd"): PeriodRoute(navigation.show_card, to(S.IDLE)),
+    (ANY, "lv"): PeriodRoute(navigation.level, to(S.IDLE, S.EXPLANATION, S.VALUE)),
+    (ANY, "cr"): PeriodRoute(navigation.criteria),
+    (ANY, "ev"): PeriodRoute(navigation.criteria),
+    (ANY, "gd"): PeriodRoute(navigation.guided_start, to(S.GUIDED)),
+    (ANY, "ga"): PeriodRoute(navigation.guided_answer, to(S.IDLE)),
+    (ANY, "nx"): PeriodRoute(navigation.skip, to(S.IDLE)),
+    (ANY, "pv"): PeriodRoute(navigation.previous, to(S.IDLE)),
+    (ANY, "mn"): PeriodRoute(navigation.menu),
+    (ANY, "jp"): PeriodRoute(navigation.jump, to(S.JUMP)),
+    (ANY, "ls"): PeriodRoute(navigation.listing),
+    (ANY, "ps"): PeriodRoute(navigation.pause, to(S.IDLE)),
+    (ANY, "sm"): PeriodRoute(navigation.show_summary),
+    (ANY, "sv"): PeriodRoute(navigation.summary_view),
+    (ANY, "xo"): PeriodRoute(explanations.open_input, to(S.EXPLANATION)),
+    (S.EXPLANATION, "xc"): PeriodRoute(explanations.cancel, to(S.IDLE)),
+    (S.EXPLANATION, "sk"): PeriodRoute(explanations.cancel, to(S.IDLE)),
+    (S.EXPLANATION_CHECK, "xc"): PeriodRoute(explanations.cancel, to(S.IDLE)),
+    (S.EXPLANATION_CHECK, "xs"): PeriodRoute(explanations.keep_checked, to(S.IDLE)),
+    (S.EXPLANATION_CHECK, "xq"): PeriodRoute(explanations.not_explanation, to(S.EXPLANATION)),
+    (ANY, "rq"): PeriodRoute(periods.set_explanation),
+    (ANY, "ct"): PressRoute(navigation.continue_pressed, to(S.IDLE)),
+    (ANY, "pf"): PressRoute(periods.start, to(S.IDLE)),
+    (ANY, "rl"): PressRoute(team.create_invite),
+    (ANY, "mm"): PressRoute(team.member_action),
+    (ANY, "st"): PressRoute(team.start_choice, to(S.IDLE, S.INVITE_CODE, S.INSTITUTION_NAME)),
+    (S.INSTITUTION_KIND, "ik"): PressRoute(team.institution_kind, to(S.INSTITUTION_REGION)),
+    (ANY, "ap"): PressRoute(assignments.picked, group=True),
+    (ANY, "qa"): PressRoute(questions.candidate, group=True),
+    (ANY, "qk"): PressRoute(questions.candidate, group=True),
+}
+STALE = PressRoute(_stale, group=True)
+
+COMMANDS: dict[str, CommandRoute] = {
+    "tanya": CommandRoute(_ask, group=True, keeps_step=True),
+    "bantuan": CommandRoute(_help, group=True, keeps_step=True),
+    "start": CommandRoute(team.start, to(S.IDLE), group=True),
+    "mulai": CommandRoute(navigation.continue_command),
+    "ringkasan": CommandRoute(navigation.summary_command),
+    "daftar": CommandRoute(navigation.list_command),
+    "loncat": CommandRoute(navigation.jump_command, to(S.IDLE, S.JUMP)),
+    "batal": CommandRoute(_cancel, keeps_step=True),
+    "gabung": CommandRoute(team.join_command, to(S.IDLE, S.INVITE_CODE)),
+    "instansi_baru": CommandRoute(team.new_institution, to(S.INSTITUTION_NAME)),
+    "undang": CommandRoute(team.invite),
+    "anggota": CommandRoute(team.members),
+    "periode": CommandRoute(periods.choose),
+    "penjelasan": CommandRoute(periods.explanation_setting),
+    "tugas": CommandRoute(assignments.my_tasks),
+    "riwayat": CommandRoute(locking.history),
+    "progres": CommandRoute(groups.progress_command, group=True),
+    "hubungkan": CommandRoute(groups.link, group=True),
+    "putuskan": CommandRoute(groups.unlink, group=True),
+    "tugaskan": CommandRoute(assignments.assign, group=True),
+    "tenggat": CommandRoute(schedule.deadlines, group=True),
+    "pengingat": CommandRoute(schedule.reminder_setting, group=True),
+    "kunci": CommandRoute(locking.lock, group=True),
+    "buka": CommandRoute(locking.reopen, group=True),
+}
+GROUP_COMMANDS = frozenset(name for name, route in COMMANDS.items() if route.group)
+
+
+def input_route(state: State, trigger: str) -> Route:
+    route = INPUTS.get((state, trigger)) or INPUTS.get((ANY, trigger))
+    assert route is not None, f"no route for {trigger} in {state}"  # tests check the table is complete
+    return route
+
+
+def press_route(state: State, action: str) -> PeriodRoute | PressRoute:
+    return PRESSES.get((state, action)) or PRESSES.get((ANY, action)) or STALE
+
+
+# --- the diagram --------------------------------------------------------------------------------
+
+
+def mermaid() -> str:
+    """The state diagram, generated from the tables (``spbe-bot diagram`` prints it)."""
+    lines = ["stateDiagram-v2", "    direction LR", '    state "any state" as any', "    [*] --> idle"]
+
+    def edge(source: State | None, target: State, label: str) -> None:
+        lines.append(f"    {source.value if source else 'any'} --> {target.value} : {label}")
+
+    for (state, trigger), route in INPUTS.items():
+        for target in sorted(route.to - {state} if state else route.to):
+            edge(state, target, trigger)
+    for (state, action), press in PRESSES.items():
+        for target in sorted(press.to - {state} if state else press.to):
+            edge(state, target, f"button {action}")
+    for name, command in COMMANDS.items():
+        for target in sorted(command.to - {State.IDLE}):
+            edge(ANY, target, f"/{name}")
+    lines.append("    any --> idle : any other command")
+    return "\n".join(lines) + "\n"
