@@ -144,7 +144,7 @@ class Position(BaseModel):
         return self.step.state
 
     def to_document(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
+        return self.model_dump_json()
 
     @classmethod
     def from_document(cls, user_id: int, document: str | None) -> Position:
