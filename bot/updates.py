@@ -63,7 +63,10 @@ async def _text_event(message: Message, who: ev.User, where: ev.Chat, update_id:
     entity = message.entities[0] if message.entities else None
     if not (text.startswith("/") and entity and entity.type == "bot_command" and entity.offset == 0):
         return ev.Text(who, where, update_id, text=text)
-    head, _, args = text.partition(" ")
+    # Telegram marks the command itself ("/loncat" or "/loncat@bot"); the arguments are the rest,
+    # whatever whitespace (a space, a newline) separates them. Newlines inside them are kept.
+    head = message.parse_entity(entity)
+    args = text[len(head):]
     name = head[1:].split("@")[0].lower()
     name = COMMAND_ALIASES.get(name, name)
     replied = message.reply_to_message.from_user if message.reply_to_message else None

@@ -419,14 +419,21 @@ class FakeUser:
     def _message(self, chat_id: int | None, **content: Any) -> dict:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(), **content}
 
-    async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None) -> None:
-        message = self._message(chat_id, text=text)
-        if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None) -> dict:
+        """Send a text (a command when it starts with "/"); returns the message, e.g. to edit it later."""
+        message = self._message(chat_id, text=text, **self._entities(text))
         if reply_to:
             message["reply_to_message"] = reply_to
         await self._send({"message": message})
+        return message
+
+    @staticmethod
+    def _entities(text: str) -> dict:
+        """Telegram marks a leading command, up to the first whitespace of any kind, as a bot_command."""
+        if not text.startswith("/"):
+            return {}
+        command = text.split()[0]
+        return {"entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]}
 
     async def send_sticker(self, chat_id: int | None = None) -> None:
         sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}

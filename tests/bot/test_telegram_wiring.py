@@ -1,0 +1,58 @@
+"""How Telegram updates reach the engine: commands and their arguments, edits, every kind of message."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.console import Console
+from conversations.events import Command, Event, User
+from tests.bot.conftest import BotRun
+from tests.bot.fake_telegram import BOT_USERNAME, FakeUser
+from tests.bot.teams import card_number, team
+
+
+def record_events(bot: BotRun, monkeypatch: pytest.MonkeyPatch) -> list[Event]:
+    """Every event the engine handles from now on, in order."""
+    seen: list[Event] = []
+    handle = bot.engine.handle
+
+    async def recording(event: Event):
+        seen.append(event)
+        return await handle(event)
+
+    monkeypatch.setattr(bot.engine, "handle", recording)
+    return seen
+
+
+async def test_a_command_followed_by_a_newline_keeps_its_arguments(bot: BotRun, operator: FakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, officer = await team(bot, operator)
+    seen = record_events(bot, monkeypatch)
+    await officer.send("/loncat\n12")
+    assert card_number(officer.last()) == 12
+    await officer.send(f"/loncat@{BOT_USERNAME}\n31")
+    assert card_number(officer.last()) == 31
+    await officer.send("/loncat\t 7 ")
+    assert card_number(officer.last()) == 7
+    assert [(e.name, e.args) for e in seen if isinstance(e, Command)] == [("loncat", "12"), ("loncat", "31"), ("loncat", "7")]
+
+    await officer.send("/tanya\napa arti level 3\nindikator 12")
+    assert seen[-1].args == "apa arti level 3\nindikator 12"  # the lines of the question are kept
+    assert "Indikator 12" in officer.last().text and "Level 3" in officer.last().text
+
+    bot.telegram.add_group(-100500, "Tim SPBE", {officer.id: "member"})
+    await officer.send(f"/tanya@{BOT_USERNAME}\nbobot domain layanan", chat_id=-100500)  # a group command, not "private only"
+    assert (seen[-1].name, seen[-1].args) == ("tanya", "bobot domain layanan")
+    assert "Layanan SPBE" in bot.telegram.last(-100500).text
+
+
+def test_the_console_splits_a_command_at_any_whitespace() -> None:
+    console = Console(engine=None, user=User(1, "Op"), out=None)  # type: ignore[arg-type]
+    for line, expected in [
+        ("/loncat 12", ("loncat", "12")),
+        ("/loncat\t12", ("loncat", "12")),
+        ("/tanya\napa arti\nlevel 3", ("tanya", "apa arti\nlevel 3")),
+        ("/Mulai", ("mulai", "")),
+        ("/loncat@spbe_bot 4", ("loncat", "4")),
+    ]:
+        event = console.event_for(line)
+        assert isinstance(event, Command) and (event.name, event.args) == expected, line
