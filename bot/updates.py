@@ -37,6 +37,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     if user is None:
         return None
     who = _user(user)
+    if update.edited_message is not None:  # never input, whatever it now says
+        return ev.Edited(who, where, update.update_id, message_id=update.edited_message.message_id)
     if update.callback_query is not None:
         query = update.callback_query
         message_id = query.message.message_id if query.message else None

@@ -23,7 +23,7 @@ from conversations import access, assignments, evidence, groups, locking, period
 from conversations import callbacks as cb
 from conversations import walkthrough as wt
 from conversations.context import EngineConfig, Turn
-from conversations.events import ChatMigrated, Command, Event, Press, Text, Upload
+from conversations.events import ChatMigrated, Command, Edited, Event, Press, Text, Upload
 from conversations.replies import Button, Outcome, Refusal, Reply, short
 from knowledge.answering import Library
 from knowledge.models import Pack
@@ -65,6 +65,12 @@ GROUP_COMMANDS: dict[str, Handler] = {
     "kunci": locking.lock,
     "buka": locking.reopen,
 }
+
+
+def _edited(turn: Turn) -> Outcome:
+    """An edit of an earlier message is never input: nothing is stored and the position stays.
+    In private chat the user is told to send the correction as a new message; groups get no reply."""
+    return Outcome([short("edit_not_read")]) if turn.event.chat.private else Outcome()
 
 
 class Engine:
@@ -142,6 +148,8 @@ class Engine:
         event = turn.event
         if isinstance(event, ChatMigrated):
             return await groups.migrate(turn, event)
+        if isinstance(event, Edited):
+            return _edited(turn)
         if isinstance(event, Command):
             return await self._command(turn, event)
         if isinstance(event, Press):

@@ -57,6 +57,13 @@ class Text(Event):
 
 
 @dataclass(frozen=True)
+class Edited(Event):
+    """The user edited a message sent earlier (``message_id``). An edit is never input: nothing in it is read."""
+
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Press(Event):
     """A button press: ``data`` is the button's callback data, ``message_id`` the message it sits on."""
 

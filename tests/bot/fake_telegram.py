@@ -435,6 +435,13 @@ class FakeUser:
         command = text.split()[0]
         return {"entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]}
 
+    async def edit(self, message: dict, text: str) -> None:
+        """Edit a message this user sent earlier: Telegram sends the bot an ``edited_message`` update."""
+        edited = {key: value for key, value in message.items() if key != "entities"}
+        edited.update(text=text, edit_date=int(time.time()), **self._entities(text))
+        message.update(edited)
+        await self._send({"edited_message": dict(edited)})
+
     async def send_sticker(self, chat_id: int | None = None) -> None:
         sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
         await self._send({"message": self._message(chat_id, sticker=sticker)})

@@ -56,3 +56,45 @@ def test_the_console_splits_a_command_at_any_whitespace() -> None:
     ]:
         event = console.event_for(line)
         assert isinstance(event, Command) and (event.name, event.args) == expected, line
+
+
+async def period_of(bot: BotRun, user_id: int):
+    institution = (await bot.engine.db.read.members.memberships(user_id))[0].institution_id
+    return await bot.engine.db.read.periods.latest(institution)
+
+
+async def test_an_edited_message_is_answered_but_never_taken_as_input(bot: BotRun, operator: FakeUser) -> None:
+    _, officer = await team(bot, operator)
+    await officer.send("/mulai")
+    await officer.press(officer.last(), "4")
+    first = await officer.send("Fakta: Perbup 7/2024. Analisis: memenuhi level 4.")
+    await officer.press(officer.last(), "3")  # indicator 2 now waits for its penjelasan
+    period = await period_of(bot, officer.id)
+    position = await bot.engine.db.read.positions.get(officer.id)
+
+    await officer.edit(first, "Fakta: Perbup 8/2024 (diralat).")  # an edit of the old penjelasan
+    assert "diedit tidak saya baca ulang" in officer.last().text and "pesan baru" in officer.last().text
+    assert (await bot.engine.db.read.answers.get(period.id, 1)).explanation.startswith("Fakta: Perbup 7/2024")
+    assert (await bot.engine.db.read.answers.get(period.id, 2)).explanation is None
+    assert await bot.engine.db.read.positions.get(officer.id) == position
+    await officer.edit(first, "x" * 8500)  # not input either, so not "too long"
+    assert "diedit tidak saya baca ulang" in officer.last().text
+    await officer.send("Fakta: SK Bupati 3/2024. Analisis: level 3.")  # a new message is read
+    assert (await bot.engine.db.read.answers.get(period.id, 2)).explanation.startswith("Fakta: SK Bupati")
+
+    jump = await officer.send("/loncat 5")
+    await officer.edit(jump, "/loncat 9")  # an edited command does not run either
+    assert "diedit tidak saya baca ulang" in officer.last().text
+    assert (await bot.engine.db.read.positions.get(officer.id)).indicator == 5
+
+    bot.telegram.add_group(-100500, "Tim SPBE", {officer.id: "member"})
+    asked = await officer.send("/tanya bobot domain layanan", chat_id=-100500)
+    in_group = len(bot.telegram.chat_messages(-100500))
+    await officer.edit(asked, "/tanya predikat")
+    assert len(bot.telegram.chat_messages(-100500)) == in_group  # no reply in a group
+
+
+def test_telegram_is_asked_for_edits() -> None:
+    from bot.cli_bot import ALLOWED_UPDATES
+
+    assert "edited_message" in ALLOWED_UPDATES

@@ -10,7 +10,7 @@ import pytest
 
 from conversations.context import EngineConfig
 from conversations.engine import Engine
-from conversations.events import Chat, Command, Press, Text, Upload, User
+from conversations.events import Chat, Command, Edited, Press, Text, Upload, User
 from conversations.replies import Outcome, Reply
 from knowledge.packs import PackRegistry
 from storage import open_database
@@ -48,6 +48,9 @@ class Client:
                     if button.label == label and all(button.args.get(k) == v for k, v in args.items()):
                         return await self._handle(Press(self.user, self.chat, next(self._updates), data=button.data))
         raise AssertionError(f"no button {label} {args} in {[[b.label for b in r] for x in self.last.replies for r in x.buttons]}")
+
+    async def edit(self, message_id: int = 1) -> Outcome:
+        return await self._handle(Edited(self.user, self.chat, next(self._updates), message_id=message_id))
 
     async def upload(self, kind: str) -> Outcome:
         return await self._handle(Upload(self.user, self.chat, next(self._updates), kind=kind, file_id="f", file_unique_id="u"))
@@ -162,3 +165,23 @@ async def test_the_position_outlives_the_engine(engine: Engine) -> None:
     again = Client(restarted, officer.user.id, "Wati")
     await again.command("mulai")
     assert again.reply().view == "card" and again.reply().data["ind"].number == 17
+
+
+async def test_an_edited_message_is_never_input(engine: Engine) -> None:
+    officer = await officer_of_new_institution(engine)
+    await officer.command("mulai")
+    await officer.press("level", level=4)
+    await officer.text("Penjelasan pertama.")
+    await officer.press("level", level=3)  # indicator 2 now waits for its penjelasan
+    position = await officer.position()
+    assert (position.indicator, position.awaiting) == (2, "penjelasan")
+
+    await officer.edit()  # e.g. the penjelasan of indicator 1, edited afterwards
+    assert [r.view for r in officer.last.replies] == ["short:edit_not_read"]
+    assert await officer.position() == position
+    assert (await engine.db.read.answers.get(position.period_id, 1)).explanation == "Penjelasan pertama."
+    assert (await engine.db.read.answers.get(position.period_id, 2)).explanation is None
+
+    group = Chat(-100123, "supergroup", "Tim SPBE")
+    assert (await engine.handle(Edited(officer.user, group, 777_001, message_id=5))).replies == []  # groups: no reply
+    assert await officer.position() == position
