@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, MessageAttachmentType
 from telegram.ext import ContextTypes
 
 from bot.render import language_of
@@ -12,7 +12,16 @@ from conversations import events as ev
 COMMAND_ALIASES = {"start": "start", "help": "bantuan", "cancel": "batal", "ask": "tanya", "summary": "ringkasan", "progress": "progres"}
 # Group commands that need to know whether the sender administers the Telegram group.
 ADMIN_COMMANDS = {"hubungkan", "putuskan"}
-ATTACHMENTS = ("document", "photo", "sticker", "voice", "video", "audio", "animation", "video_note", "location", "contact")
+# Every kind of message content that is not text, most specific first: PTB's list (the one
+# Message.effective_attachment goes through) with two changes. A venue also carries its location, so
+# it is named first. A live photo also carries its still photo, which is kept as a photo (bukti dukung).
+# A successful payment is a service message, not content. Beyond PTB's list: checklists and giveaways.
+_FIRST = ("venue", "photo")
+ATTACHMENTS = (
+    *_FIRST,
+    *(kind.value for kind in MessageAttachmentType if kind.value not in {*_FIRST, "successful_payment"}),
+    "checklist", "giveaway", "giveaway_winners",
+)
 
 
 def is_anonymous_admin(message: Message | None) -> bool:
@@ -50,8 +59,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     for kind in ATTACHMENTS:
         attachment = getattr(message, kind, None)
         if attachment:
-            item = attachment[-1] if isinstance(attachment, tuple) else attachment
-            return ev.Upload(
+            item = attachment[-1] if isinstance(attachment, tuple) else attachment  # a photo: its largest size
+            return ev.Upload(  # a dice, a poll, a venue... have no file: file_id None
                 who, where, update.update_id, kind=kind,
                 file_id=getattr(item, "file_id", None), file_unique_id=getattr(item, "file_unique_id", None),
                 file_name=getattr(item, "file_name", None), size=getattr(item, "file_size", None),

@@ -73,7 +73,11 @@ class Press(Event):
 
 @dataclass(frozen=True)
 class Upload(Event):
-    """Anything that is not text: a document, photo, sticker, voice note..."""
+    """Anything that is not text: a document, photo, sticker, voice note, dice, venue, poll...
+
+    ``kind`` names it as Telegram does ("document", "dice", "venue"); content that is no file
+    (a dice, a poll, a venue, a contact) has ``file_id`` None.
+    """
 
     kind: str = "document"
     file_id: str | None = None

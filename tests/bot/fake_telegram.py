@@ -442,6 +442,18 @@ class FakeUser:
         message.update(edited)
         await self._send({"edited_message": dict(edited)})
 
+    async def send_content(self, chat_id: int | None = None, **content: Any) -> None:
+        """A message of any other kind, in Bot API fields: ``dice={...}``, ``venue={...}``, ``poll={...}``."""
+        await self._send({"message": self._message(chat_id, **content)})
+
+    async def send_dice(self, chat_id: int | None = None, value: int = 4) -> None:
+        await self.send_content(chat_id, dice={"emoji": "🎲", "value": value})
+
+    async def send_venue(self, chat_id: int | None = None) -> None:
+        location = {"latitude": -7.5561, "longitude": 110.8316}
+        venue = {"location": location, "title": "Kantor Bupati", "address": "Jl. Slamet Riyadi 1"}
+        await self.send_content(chat_id, venue=venue, location=location)  # Telegram sets both
+
     async def send_sticker(self, chat_id: int | None = None) -> None:
         sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
         await self._send({"message": self._message(chat_id, sticker=sticker)})

@@ -98,3 +98,45 @@ def test_telegram_is_asked_for_edits() -> None:
     from bot.cli_bot import ALLOWED_UPDATES
 
     assert "edited_message" in ALLOWED_UPDATES
+
+
+POLL = {"id": "p1", "question": "Rapat tim hari apa?", "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
+        "type": "regular", "allows_multiple_answers": False, "allows_revoting": True, "members_only": False,
+        "options": [{"persistent_id": "o1", "text": "Senin", "voter_count": 0}, {"persistent_id": "o2", "text": "Selasa", "voter_count": 0}]}
+PHOTO = [{"file_id": "photo-9", "file_unique_id": "ph9", "width": 90, "height": 90, "file_size": 1500}]
+OTHER_KINDS = {
+    "poll": {"poll": POLL},
+    "location": {"location": {"latitude": -7.55, "longitude": 110.83}},
+    "contact": {"contact": {"phone_number": "+62812000111", "first_name": "Ani"}},
+    "story": {"story": {"chat": {"id": -100777, "type": "channel", "title": "Kanal Dinas"}, "id": 5}},
+    "game": {"game": {"title": "Kuis", "description": "Kuis SPBE", "photo": PHOTO}},
+}
+
+
+async def test_a_dice_a_venue_and_every_other_kind_of_message_get_a_reply(bot: BotRun, operator: FakeUser) -> None:
+    _, officer = await team(bot, operator)
+    await officer.send_dice()
+    assert "Berkas jenis dice tidak disimpan" in officer.last().text and "dokumen" in officer.last().text
+    await officer.send_venue()  # a venue also carries a location: it is named a venue
+    assert "Berkas jenis venue tidak disimpan" in officer.last().text
+    for kind, content in OTHER_KINDS.items():
+        sent = len(bot.telegram.chat_messages(officer.id))
+        await officer.send_content(**content)
+        assert len(bot.telegram.chat_messages(officer.id)) == sent + 1, kind
+        assert f"Berkas jenis {kind} tidak disimpan" in officer.last().text, kind
+
+    await officer.send("/mulai")
+    await officer.press(officer.last(), "3")
+    await officer.send_venue()  # where a penjelasan is awaited
+    assert "menunggu penjelasan berupa teks" in officer.last().text
+    await officer.send_dice()
+    assert "menunggu penjelasan berupa teks" in officer.last().text
+    period = await period_of(bot, officer.id)
+    assert (await bot.engine.db.read.answers.get(period.id, 1)).explanation is None
+    assert await bot.engine.db.read.evidence.for_answer(period.id, 1) == []
+
+    live = {"file_id": "live-1", "file_unique_id": "lv1", "width": 90, "height": 90, "duration": 3, "photo": PHOTO}
+    await officer.send_content(live_photo=live, photo=PHOTO)  # its still photo is kept as a photo
+    assert "dicatat sebagai bukti dukung indikator 1" in officer.last().text
+    kept = await bot.engine.db.read.evidence.for_answer(period.id, 1)
+    assert [(e.kind, e.file_id) for e in kept] == [("photo", "photo-9")]

@@ -52,8 +52,9 @@ class Client:
     async def edit(self, message_id: int = 1) -> Outcome:
         return await self._handle(Edited(self.user, self.chat, next(self._updates), message_id=message_id))
 
-    async def upload(self, kind: str) -> Outcome:
-        return await self._handle(Upload(self.user, self.chat, next(self._updates), kind=kind, file_id="f", file_unique_id="u"))
+    async def upload(self, kind: str, file_id: str | None = "f") -> Outcome:
+        unique = None if file_id is None else "u"
+        return await self._handle(Upload(self.user, self.chat, next(self._updates), kind=kind, file_id=file_id, file_unique_id=unique))
 
     async def position(self):
         return await self.engine.db.read.positions.get(self.user.id)
@@ -185,3 +186,17 @@ async def test_an_edited_message_is_never_input(engine: Engine) -> None:
     group = Chat(-100123, "supergroup", "Tim SPBE")
     assert (await engine.handle(Edited(officer.user, group, 777_001, message_id=5))).replies == []  # groups: no reply
     assert await officer.position() == position
+
+
+async def test_content_that_is_no_file_gets_a_reply_and_is_not_kept(engine: Engine) -> None:
+    officer = await officer_of_new_institution(engine)
+    await officer.command("loncat", "4")
+    for kind in ("dice", "venue", "poll", "photo"):  # a photo without a file id cannot be kept either
+        await officer.upload(kind, file_id=None)
+        assert (officer.reply().view, officer.reply().data) == ("short:upload_not_supported", {"kind": kind})
+    await officer.command("loncat", "4")
+    await officer.press("level", level=2)
+    await officer.upload("dice", file_id=None)
+    assert officer.reply().view == "short:need_text" and (await officer.position()).awaiting == "penjelasan"
+    period = (await officer.position()).period_id
+    assert await engine.db.read.evidence.for_answer(period, 4) == []
