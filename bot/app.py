@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.render import Renderer, language_of
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
-from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event
+from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event, topic_of
 from conversations.engine import GROUP_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text)
+        await context.bot.send_message(update.effective_chat.id, text, message_thread_id=topic_of(update.effective_message))
     except Exception:  # noqa: BLE001 - the error handler must never raise
         log.warning("could not tell the user about the error", exc_info=True)

@@ -29,6 +29,14 @@ def is_anonymous_admin(message: Message | None) -> bool:
     return message is not None and message.sender_chat is not None and message.sender_chat.id == message.chat.id
 
 
+def topic_of(message: object) -> int | None:
+    """The forum topic a message is in; None outside topics (in a forum's "General" too, and for a
+    thread of replies in an ordinary group, whose message_thread_id is no topic)."""
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
 def _user(user) -> ev.User:
     return ev.User(user.id, user.full_name, language_of(user.language_code), user.username)
 
@@ -38,7 +46,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     if chat is None:
         return None
-    where = ev.Chat(chat.id, chat.type, chat.title)  # type: ignore[arg-type]
+    # For a button press, the message is the one the button sits on: its topic is where to answer.
+    where = ev.Chat(chat.id, chat.type, chat.title, topic_of(message))  # type: ignore[arg-type]
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         old, new = (chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id else (message.migrate_from_chat_id, chat.id)
         who = _user(user) if user else ev.User(0, "Telegram")

@@ -67,6 +67,16 @@ GROUP_COMMANDS: dict[str, Handler] = {
 }
 
 
+def _answer_in_topic(outcome: Outcome, event: Event) -> None:
+    """Replies in the chat the event came from go to its forum topic; messages to other chats
+    (nudges, notes to an assigned officer) and group summaries refreshed later carry none."""
+    if event.chat.thread_id is None:
+        return
+    for reply in outcome.replies:
+        if reply.chat_id is None or reply.chat_id == event.chat.id:
+            reply.thread_id = event.chat.thread_id
+
+
 def _edited(turn: Turn) -> Outcome:
     """An edit of an earlier message is never input: nothing is stored and the position stays.
     In private chat the user is told to send the correction as a new message; groups get no reply."""
@@ -116,6 +126,7 @@ class Engine:
             if turn.changed:
                 await tx.positions.save(turn.position)
         outcome.lang = turn.lang
+        _answer_in_topic(outcome, event)
         return outcome
 
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:

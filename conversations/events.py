@@ -21,6 +21,9 @@ class Chat:
     id: int
     kind: ChatKind = "private"
     title: str | None = None
+    # The forum topic the event happened in (None: no topic, or a forum's "General"). Replies in this
+    # chat go to the same topic.
+    thread_id: int | None = None
 
     @property
     def private(self) -> bool:

@@ -140,3 +140,18 @@ async def test_a_dice_a_venue_and_every_other_kind_of_message_get_a_reply(bot: B
     assert "dicatat sebagai bukti dukung indikator 1" in officer.last().text
     kept = await bot.engine.db.read.evidence.for_answer(period.id, 1)
     assert [(e.kind, e.file_id) for e in kept] == [("photo", "photo-9")]
+
+
+def test_only_a_forum_topic_is_a_topic() -> None:
+    from datetime import UTC, datetime
+
+    from telegram import Chat, Message
+
+    from bot.updates import topic_of
+
+    group = Chat(-100300, "supergroup", title="Tim")
+    now = datetime.now(UTC)
+    assert topic_of(Message(1, now, group, message_thread_id=7, is_topic_message=True, text="/progres")) == 7
+    assert topic_of(Message(2, now, group, message_thread_id=40, text="a reply in a thread of replies")) is None
+    assert topic_of(Message(3, now, group, text="in General")) is None
+    assert topic_of(None) is None
