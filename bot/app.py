@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.render import Renderer, language_of
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
-from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event
+from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event, topic_of
 from conversations.machine import COMMANDS
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,8 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
     application.bot_data["settings"] = settings
 
     application.add_handler(TypeHandler(Update, _gate), group=-1)
+    # First: PTB's message and command handlers also match edits, which are never input.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, _on_update), group=0)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_update), group=0)
     application.add_handler(CommandHandler(ALL_COMMANDS, _on_update), group=0)
     application.add_handler(CallbackQueryHandler(_on_update), group=0)
@@ -169,13 +171,14 @@ async def _gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         return  # a group became a supergroup: a service message, handled below
     transport: Transport = context.bot_data["transport"]
-    if is_anonymous_admin(message) and message.text and message.text.startswith("/"):  # type: ignore[union-attr]
+    edit = update.edited_message is not None  # an edit is never input: the engine only says so
+    if not edit and is_anonymous_admin(message) and message.text and message.text.startswith("/"):  # type: ignore[union-attr]
         await message.reply_text(transport.builder.renderer.macro("short", "anonymous_admin", transport.engine.config.default_language))  # type: ignore[union-attr]
         raise ApplicationHandlerStop
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    if message is not None and message.text is not None and len(message.text) > MAX_INPUT_CHARS:
+    if not edit and message is not None and message.text is not None and len(message.text) > MAX_INPUT_CHARS:
         text = transport.builder.renderer.macro("short", "text_too_long", language_of(user.language_code), limit=MAX_INPUT_CHARS)
         await message.reply_text(text)
         raise ApplicationHandlerStop
@@ -206,6 +209,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text)
+        await context.bot.send_message(update.effective_chat.id, text, message_thread_id=topic_of(update.effective_message))
     except Exception:  # noqa: BLE001 - the error handler must never raise
         log.warning("could not tell the user about the error", exc_info=True)

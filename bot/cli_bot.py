@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.config import ConfigError, load_settings
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+# Edits are delivered so the bot can say they are not read again (see conversations.events.Edited).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def register(commands: Any) -> None:

@@ -51,8 +51,8 @@ class Console:
                 return None
             return Press(self.user, self.chat, None, data=self.buttons[index], message_id=None)
         if line.startswith("/"):
-            head, _, args = line.partition(" ")
-            return Command(self.user, self.chat, None, name=head[1:].lower(), args=args.strip())
+            head, args = (line.split(None, 1) + [""])[:2]  # the command ends at the first whitespace of any kind
+            return Command(self.user, self.chat, None, name=head[1:].split("@")[0].lower(), args=args.strip())
         return Text(self.user, self.chat, None, text=line)
 
     async def show(self, outcome: Outcome) -> None:

@@ -110,7 +110,7 @@ class Transport:
                         first = editable
                         continue
                     log.info("edit failed, sending a new message instead: %s", exc)
-            sent = await application.bot.send_message(chat_id, chunk, reply_markup=keyboard)
+            sent = await application.bot.send_message(chat_id, chunk, reply_markup=keyboard, message_thread_id=reply.thread_id)
             first = first or sent
         return first
 
@@ -137,7 +137,8 @@ class Transport:
                 log.info("the bot cannot write in group %s: %s", chat_id, exc)
                 return
         try:
-            sent = await application.bot.send_message(chat_id, text)
+            # A new summary in answer to /progres in a topic goes there; edits need no topic.
+            sent = await application.bot.send_message(chat_id, text, message_thread_id=reply.thread_id)
         except (Forbidden, BadRequest) as exc:
             log.info("the bot cannot write in group %s: %s", chat_id, exc)
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, MessageAttachmentType
 from telegram.ext import ContextTypes
 
 from bot.render import language_of
@@ -12,12 +12,29 @@ from conversations import events as ev
 COMMAND_ALIASES = {"start": "start", "help": "bantuan", "cancel": "batal", "ask": "tanya", "summary": "ringkasan", "progress": "progres"}
 # Group commands that need to know whether the sender administers the Telegram group.
 ADMIN_COMMANDS = {"hubungkan", "putuskan"}
-ATTACHMENTS = ("document", "photo", "sticker", "voice", "video", "audio", "animation", "video_note", "location", "contact")
+# Every kind of message content that is not text, most specific first: PTB's list (the one
+# Message.effective_attachment goes through) with two changes. A venue also carries its location, so
+# it is named first. A live photo also carries its still photo, which is kept as a photo (bukti dukung).
+# A successful payment is a service message, not content. Beyond PTB's list: checklists and giveaways.
+_FIRST = ("venue", "photo")
+ATTACHMENTS = (
+    *_FIRST,
+    *(kind.value for kind in MessageAttachmentType if kind.value not in {*_FIRST, "successful_payment"}),
+    "checklist", "giveaway", "giveaway_winners",
+)
 
 
 def is_anonymous_admin(message: Message | None) -> bool:
     """A group admin posting anonymously: Telegram shows the group itself as the sender."""
     return message is not None and message.sender_chat is not None and message.sender_chat.id == message.chat.id
+
+
+def topic_of(message: object) -> int | None:
+    """The forum topic a message is in; None outside topics (in a forum's "General" too, and for a
+    thread of replies in an ordinary group, whose message_thread_id is no topic)."""
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
 
 
 def _user(user) -> ev.User:
@@ -29,7 +46,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     if chat is None:
         return None
-    where = ev.Chat(chat.id, chat.type, chat.title)  # type: ignore[arg-type]
+    # For a button press, the message is the one the button sits on: its topic is where to answer.
+    where = ev.Chat(chat.id, chat.type, chat.title, topic_of(message))  # type: ignore[arg-type]
     if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
         old, new = (chat.id, message.migrate_to_chat_id) if message.migrate_to_chat_id else (message.migrate_from_chat_id, chat.id)
         who = _user(user) if user else ev.User(0, "Telegram")
@@ -37,6 +55,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     if user is None:
         return None
     who = _user(user)
+    if update.edited_message is not None:  # never input, whatever it now says
+        return ev.Edited(who, where, update.update_id, message_id=update.edited_message.message_id)
     if update.callback_query is not None:
         query = update.callback_query
         message_id = query.message.message_id if query.message else None
@@ -48,8 +68,8 @@ async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Eve
     for kind in ATTACHMENTS:
         attachment = getattr(message, kind, None)
         if attachment:
-            item = attachment[-1] if isinstance(attachment, tuple) else attachment
-            return ev.Upload(
+            item = attachment[-1] if isinstance(attachment, tuple) else attachment  # a photo: its largest size
+            return ev.Upload(  # a dice, a poll, a venue... have no file: file_id None
                 who, where, update.update_id, kind=kind,
                 file_id=getattr(item, "file_id", None), file_unique_id=getattr(item, "file_unique_id", None),
                 file_name=getattr(item, "file_name", None), size=getattr(item, "file_size", None),
@@ -63,7 +83,10 @@ async def _text_event(message: Message, who: ev.User, where: ev.Chat, update_id:
     entity = message.entities[0] if message.entities else None
     if not (text.startswith("/") and entity and entity.type == "bot_command" and entity.offset == 0):
         return ev.Text(who, where, update_id, text=text)
-    head, _, args = text.partition(" ")
+    # Telegram marks the command itself ("/loncat" or "/loncat@bot"); the arguments are the rest,
+    # whatever whitespace (a space, a newline) separates them. Newlines inside them are kept.
+    head = message.parse_entity(entity)
+    args = text[len(head):]
     name = head[1:].split("@")[0].lower()
     name = COMMAND_ALIASES.get(name, name)
     replied = message.reply_to_message.from_user if message.reply_to_message else None

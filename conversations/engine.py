@@ -28,6 +28,16 @@ from storage.repositories import Storage
 log = logging.getLogger(__name__)
 
 
+def _answer_in_topic(outcome: Outcome, event: Event) -> None:
+    """Replies in the chat the event came from go to its forum topic; messages to other chats
+    (nudges, notes to an assigned officer) and group summaries refreshed later carry none."""
+    if event.chat.thread_id is None:
+        return
+    for reply in outcome.replies:
+        if reply.chat_id is None or reply.chat_id == event.chat.id:
+            reply.thread_id = event.chat.thread_id
+
+
 class Engine:
     def __init__(self, db: Storage, packs: PackRegistry, config: EngineConfig | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
@@ -59,6 +69,7 @@ class Engine:
                 outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
         outcome.lang = turn.lang
         outcome.card = turn.position.card
+        _answer_in_topic(outcome, event)
         return outcome
 
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:

@@ -21,6 +21,9 @@ class Chat:
     id: int
     kind: ChatKind = "private"
     title: str | None = None
+    # The forum topic the event happened in (None: no topic, or a forum's "General"). Replies in this
+    # chat go to the same topic.
+    thread_id: int | None = None
 
     @property
     def private(self) -> bool:
@@ -58,9 +61,9 @@ class Text(Event):
 
 @dataclass(frozen=True)
 class Edited(Event):
-    """An edit of a message sent earlier: never taken as input (it may belong to another step)."""
+    """The user edited a message sent earlier (``message_id``). An edit is never input: nothing in it is read."""
 
-    text: str | None = None
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,11 @@ class Press(Event):
 
 @dataclass(frozen=True)
 class Upload(Event):
-    """Anything that is not text: a document, photo, sticker, voice note..."""
+    """Anything that is not text: a document, photo, sticker, voice note, dice, venue, poll...
+
+    ``kind`` names it as Telegram does ("document", "dice", "venue"); content that is no file
+    (a dice, a poll, a venue, a contact) has ``file_id`` None.
+    """
 
     kind: str = "document"
     file_id: str | None = None

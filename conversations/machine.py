@@ -97,7 +97,7 @@ def _reply(macro: str, **data: object) -> TurnHandler:
 _use_buttons = _reply("use_buttons")
 _need_number = _reply("need_text", what="nomor")
 _need_answer = _reply("need_text", what="jawaban")
-_edited = _reply("edit_ignored")
+_edited = _reply("edit_not_read")
 
 
 async def _evidence(turn: Turn) -> Outcome:

@@ -35,6 +35,8 @@ class Reply:
     summary: bool = False
     summary_message_id: int | None = None
     lang: str | None = None  # for messages to someone else than the sender (nudges)
+    # The forum topic to send in: set by the engine on replies in the chat the event came from.
+    thread_id: int | None = None
 
 
 @dataclass

@@ -82,6 +82,7 @@ class Message:
     edits: int = 0
     kind: str = "text"
     file_name: str | None = None
+    thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -104,6 +105,7 @@ class Chat:
     title: str | None = None
     members: dict[int, str] = field(default_factory=dict)  # user id -> status (creator/administrator/member)
     migrated_to: int | None = None  # a group that became a supergroup refuses new messages
+    forum: bool = False  # a supergroup with topics: messages may carry a message_thread_id
 
 
 class FakeTelegram:
@@ -256,6 +258,8 @@ class FakeTelegram:
             "chat": self._chat_json(message.chat_id),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "SPBE Test", "username": BOT_USERNAME},
         }
+        if message.thread_id is not None:
+            body.update(message_thread_id=message.thread_id, is_topic_message=True)
         if message.kind == "text":
             body["text"] = message.text
         else:
@@ -268,7 +272,7 @@ class FakeTelegram:
     def _chat_json(self, chat_id: int) -> dict:
         chat = self.chats.get(chat_id)
         if chat and chat.type != "private":
-            return {"id": chat_id, "type": chat.type, "title": chat.title}
+            return {"id": chat_id, "type": chat.type, "title": chat.title, **({"is_forum": True} if chat.forum else {})}
         user = self.users.get(chat_id, {"first_name": "User"})
         return {"id": chat_id, "type": "private", "first_name": user.get("first_name", "User")}
 
@@ -290,21 +294,33 @@ class FakeTelegram:
         if chat is not None and chat.migrated_to is not None:
             raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=chat.migrated_to)
 
+    def _thread(self, chat_id: int, params: dict) -> int | None:
+        """The topic to send in; only a forum supergroup has topics."""
+        thread = params.get("message_thread_id")
+        if thread in (None, ""):
+            return None
+        chat = self.chats.get(chat_id)
+        if chat is None or not chat.forum:
+            raise ApiError(400, "Bad Request: message thread not found")
+        return int(thread)
+
     async def api_sendMessage(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
         self._check_chat(chat_id)
         text, raw = self._text(params)
         markup = params.get("reply_markup")
         self._check_markup(markup)
-        message = Message(chat_id, self._next_message_id(chat_id), text, raw, params.get("parse_mode"), markup)
+        thread = self._thread(chat_id, params)
+        message = Message(chat_id, self._next_message_id(chat_id), text, raw, params.get("parse_mode"), markup, thread_id=thread)
         self.messages.append(message)
         return self._message_json(message)
 
     async def api_sendDocument(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
         caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
+        thread = self._thread(chat_id, params)
         message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),
-                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")))
+                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")), thread_id=thread)
         self.messages.append(message)
         return self._message_json(message)
 
@@ -360,9 +376,11 @@ class FakeTelegram:
 
     # --- what tests set up and read -------------------------------------------------------
 
-    def add_group(self, chat_id: int, title: str, members: dict[int, str], kind: str = "group") -> Chat:
-        """A group chat with the given members (user id -> creator/administrator/member)."""
-        chat = Chat(chat_id, kind, title, dict(members))
+    def add_group(self, chat_id: int, title: str, members: dict[int, str], kind: str = "group", forum: bool = False) -> Chat:
+        """A group chat with the given members (user id -> creator/administrator/member); ``forum``:
+        a supergroup with topics."""
+        assert not forum or kind == "supergroup", "only a supergroup can be a forum"
+        chat = Chat(chat_id, kind, title, dict(members), forum=forum)
         self.chats[chat_id] = chat
         return chat
 
@@ -419,14 +437,45 @@ class FakeUser:
     def _message(self, chat_id: int | None, **content: Any) -> dict:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(), **content}
 
-    async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None) -> None:
-        message = self._message(chat_id, text=text)
-        if text.startswith("/"):
-            command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None, thread_id: int | None = None) -> dict:
+        """Send a text (a command when it starts with "/"); returns the message, e.g. to edit it later.
+        ``thread_id``: typed in that topic of a forum supergroup."""
+        message = self._message(chat_id, text=text, **self._entities(text))
+        if thread_id is not None:
+            chat = self.telegram.chats.get(message["chat"]["id"])
+            assert chat is not None and chat.forum, "topics exist only in a forum supergroup"
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         if reply_to:
             message["reply_to_message"] = reply_to
         await self._send({"message": message})
+        return message
+
+    @staticmethod
+    def _entities(text: str) -> dict:
+        """Telegram marks a leading command, up to the first whitespace of any kind, as a bot_command."""
+        if not text.startswith("/"):
+            return {}
+        command = text.split()[0]
+        return {"entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]}
+
+    async def edit(self, message: dict, text: str) -> None:
+        """Edit a message this user sent earlier: Telegram sends the bot an ``edited_message`` update."""
+        edited = {key: value for key, value in message.items() if key != "entities"}
+        edited.update(text=text, edit_date=int(time.time()), **self._entities(text))
+        message.update(edited)
+        await self._send({"edited_message": dict(edited)})
+
+    async def send_content(self, chat_id: int | None = None, **content: Any) -> None:
+        """A message of any other kind, in Bot API fields: ``dice={...}``, ``venue={...}``, ``poll={...}``."""
+        await self._send({"message": self._message(chat_id, **content)})
+
+    async def send_dice(self, chat_id: int | None = None, value: int = 4) -> None:
+        await self.send_content(chat_id, dice={"emoji": "🎲", "value": value})
+
+    async def send_venue(self, chat_id: int | None = None) -> None:
+        location = {"latitude": -7.5561, "longitude": 110.8316}
+        venue = {"location": location, "title": "Kantor Bupati", "address": "Jl. Slamet Riyadi 1"}
+        await self.send_content(chat_id, venue=venue, location=location)  # Telegram sets both
 
     async def send_sticker(self, chat_id: int | None = None) -> None:
         sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}

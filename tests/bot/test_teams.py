@@ -287,3 +287,40 @@ async def test_a_groups_summary_stays_in_the_default_language_whoever_refreshes_
     await sarah.send("/mulai")
     await sarah.press(sarah.last(), "3")
     assert "Progres penilaian mandiri" in summary(bot).text and "Terjawab 1/47" in summary(bot).text
+
+
+async def test_commands_and_presses_in_a_forum_topic_are_answered_in_that_topic(bot: BotRun, operator: FakeUser) -> None:
+    forum, topic = -100700800, 7
+    lead, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    bot.telegram.add_group(forum, "Forum SPBE", {lead.id: "administrator", budi.id: "member", citra.id: "member"},
+                           kind="supergroup", forum=True)
+    await lead.send("/progres", chat_id=forum, thread_id=topic)
+    refused = bot.telegram.last(forum)
+    assert "belum terhubung" in refused.text and refused.thread_id == topic
+    await lead.send("/hubungkan", chat_id=forum)  # in "General": no topic
+    message = summary(bot, forum)
+    assert message.thread_id is None
+
+    await budi.send("/tanya apa arti level 3 indikator 12", chat_id=forum, thread_id=topic)
+    answered = bot.telegram.last(forum)
+    assert "Indikator 12" in answered.text and "Level 3" in answered.text and answered.thread_id == topic
+    posted = len(bot.telegram.chat_messages(forum))
+    await budi.send("/progres", chat_id=forum, thread_id=topic)  # the summary is edited where it is
+    assert summary(bot, forum) is message and len(bot.telegram.chat_messages(forum)) == posted
+    bot.telegram.messages.remove(message)  # an admin deleted it: a new one is posted, in the topic asked from
+    await budi.send("/progres", chat_id=forum, thread_id=topic)
+    fresh = summary(bot, forum)
+    assert fresh.thread_id == topic and "Terjawab 0/47" in fresh.text
+    await budi.send("/mulai", chat_id=forum, thread_id=topic)
+    assert "chat pribadi" in bot.telegram.last(forum).text and bot.telegram.last(forum).thread_id == topic
+
+    await lead.send("/tugaskan 5-6", chat_id=forum, thread_id=topic)
+    pick = bot.telegram.last(forum)
+    assert "kepada siapa" in pick.text.lower() and pick.thread_id == topic
+    await budi.press(pick, "Citra")  # a press in the topic is answered in the topic
+    assert "hanya untuk koordinator" in bot.telegram.last(forum).text and bot.telegram.last(forum).thread_id == topic
+    await lead.press(pick, "Citra")
+    assert "ditugaskan kepada Citra" in pick.text  # edited in place
+    note = citra.last()
+    assert "Anda mendapat tugas indikator 5-6" in note.text and note.thread_id is None  # another chat: no topic
+    assert all(m.thread_id is None for m in bot.telegram.messages if m.chat_id != forum)

@@ -44,8 +44,8 @@ class Client:
     async def text(self, text: str, update_id: int | None = None) -> Outcome:
         return await self.send(Text(self.user, self.chat, update_id or next(_updates), text=text))
 
-    async def edit(self, text: str) -> Outcome:
-        return await self.send(Edited(self.user, self.chat, next(_updates), text=text))
+    async def edit(self, message_id: int = 1) -> Outcome:
+        return await self.send(Edited(self.user, self.chat, next(_updates), message_id=message_id))
 
     async def upload(self, kind: str = "document", **fields: object) -> Outcome:
         fields.setdefault("file_id", "f")
