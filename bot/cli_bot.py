@@ -17,6 +17,8 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=cmd_run)
     console = commands.add_parser("console", help="chat with the assistant in this terminal (no token needed)")
     console.set_defaults(handler=cmd_console)
+    diagram = commands.add_parser("diagram", help="print the conversation's state diagram (Mermaid), generated from its routing table")
+    diagram.set_defaults(handler=cmd_diagram)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -49,4 +51,11 @@ def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     run_console(settings)
+    return 0
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from conversations.machine import mermaid
+
+    print(mermaid(), end="")
     return 0

@@ -119,7 +119,7 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.VALUE, "text"): Route(navigation.value_typed, to(S.IDLE, S.EXPLANATION)),
     (S.GUIDED, "text"): Route(_use_buttons),
     (S.INVITE_CODE, "text"): Route(team.code_typed, to(S.IDLE)),
-    (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND, S.IDLE)),
+    (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND)),
     (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "text"): Route(team.institution_region, to(S.IDLE)),
     (S.IDLE, "upload"): Route(_evidence),
