@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Text = str
 Confidence = Literal["tinggi", "sedang-tinggi", "sedang", "rendah-sedang", "rendah"]
@@ -114,8 +114,16 @@ class Aspect(_Strict):
     notes: list[Text] = []
 
 
+SUMMARY_MAX = 42  # characters of a level summary: one line of the indicator card on a phone
+
+
 class LevelCriteria(_Strict):
     criteria: Text
+    # What this level means for this indicator, in a few words (Indonesian, English), shown on the
+    # indicator card. Every shipped pack has both; an operator's own pack may leave them out, and
+    # the card then shows the start of ``criteria`` instead.
+    summary: Text | None = None
+    summary_en: Text | None = None
     evidence: list[Text] = []
 
     @field_validator("criteria")
@@ -124,6 +132,20 @@ class LevelCriteria(_Strict):
         if not value.strip():
             raise ValueError("level text is empty")
         return value.strip()
+
+    @field_validator("summary", "summary_en")
+    @classmethod
+    def _short(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError(f"{info.field_name} is empty (leave the key out instead)")
+        if len(value) > SUMMARY_MAX:
+            raise ValueError(
+                f"{info.field_name} has {len(value)} characters, at most {SUMMARY_MAX} fit on the indicator card: {value!r}"
+            )
+        return value
 
 
 class ExternalIndex(_Strict):
