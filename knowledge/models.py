@@ -117,6 +117,17 @@ class Aspect(_Strict):
 SUMMARY_MAX = 42  # characters of a level summary: one line of the indicator card on a phone
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–(") + "…"
+
+
 class LevelCriteria(_Strict):
     criteria: Text
     # What this level means for this indicator, in a few words (Indonesian, English), shown on the
@@ -132,6 +143,15 @@ class LevelCriteria(_Strict):
         if not value.strip():
             raise ValueError("level text is empty")
         return value.strip()
+
+    def short(self, lang: str = "id") -> str:
+        """The few words the indicator card shows for this level, in ``lang`` ("id" or "en").
+
+        The summary in that language, else the other one, else the start of the criteria (a pack
+        of an operator may have no summaries).
+        """
+        first, second = (self.summary_en, self.summary) if lang == "en" else (self.summary, self.summary_en)
+        return first or second or shorten(self.criteria, SUMMARY_MAX)
 
     @field_validator("summary", "summary_en")
     @classmethod

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from knowledge.models import SUMMARY_MAX
+from knowledge.models import SUMMARY_MAX, LevelCriteria, shorten
 from knowledge.packs import BUILTIN_DIR, PackError, PackRegistry, load_pack
 
 SPBE_2020 = BUILTIN_DIR / "spbe-2020.yaml"
@@ -279,3 +279,12 @@ def test_a_blank_or_long_english_summary_is_refused_too(raw_2026, tmp_path) -> N
     problems = problems_after(raw_2026, change, tmp_path)
     assert "indicators[4] (number 5).levels.2.summary_en: summary_en is empty (leave the key out instead)" in problems
     assert any(p.startswith("indicators[19] (number 20).levels.4.summary_en: summary_en has 43 characters") for p in problems)
+
+
+def test_the_card_text_of_a_level_falls_back_to_the_start_of_its_criteria() -> None:
+    level = LevelCriteria(criteria="Instansi belum memiliki dokumen Peta Rencana SPBE, atau dokumennya masih konsep.")
+    assert level.short("id") == level.short("en") == "Instansi belum memiliki dokumen Peta…"
+    assert LevelCriteria(criteria="Kriteria lengkap.", summary="Ringkas").short("en") == "Ringkas"  # the other language
+    assert LevelCriteria(criteria="Kriteria lengkap.", summary="Ringkas", summary_en="Short").short("en") == "Short"
+    assert shorten("Pendek saja.", SUMMARY_MAX) == "Pendek saja."
+    assert len(shorten("x" * 100, SUMMARY_MAX)) == SUMMARY_MAX
