@@ -22,7 +22,6 @@ from storage.models import MAX_EXPLANATION_CHARS, Answer, AnswerStatus, Period
 
 LIST_PAGE = 16
 MAX_BUTTONS = 10  # Telegram shows more, but a phone screen does not
-SUMMARY_CHARS = 42  # a level's few words on the card, when the pack has no summary for it
 
 
 @dataclass(frozen=True)
@@ -48,15 +47,6 @@ def level_name(pack: Pack, ind: Indicator, value: Decimal) -> str | None:
     return None
 
 
-def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """The first words of ``text`` within ``limit`` characters, with an ellipsis when cut."""
-    text = " ".join(text.split()).rstrip(".")
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > 0 else limit - 1].rstrip(",;:") + "…"
-
-
 def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
     """What each level means for this indicator, in a few words."""
     lines = []
@@ -64,8 +54,7 @@ def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
         criteria = ind.levels.get(level)
         if criteria is None:
             continue
-        summary = criteria.summary_en if lang == "en" and criteria.summary_en else criteria.summary
-        lines.append(LevelLine(level, pack.level_name(ind, level), summary or shorten(criteria.criteria)))
+        lines.append(LevelLine(level, pack.level_name(ind, level), criteria.short(lang)))
     return lines
 
 

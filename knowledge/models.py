@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Text = str
 Confidence = Literal["tinggi", "sedang-tinggi", "sedang", "rendah-sedang", "rendah"]
@@ -114,8 +114,25 @@ class Aspect(_Strict):
     notes: list[Text] = []
 
 
+SUMMARY_MAX = 42  # characters of a level summary: one line of the indicator card on a phone
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-–(") + "…"
+
+
 class LevelCriteria(_Strict):
     criteria: Text
+    # What this level means for this indicator, in a few words (Indonesian, English), shown on the
+    # indicator card. Every shipped pack has both; an operator's own pack may leave them out, and
+    # the card then shows the start of ``criteria`` instead.
     summary: Text | None = None
     summary_en: Text | None = None
     evidence: list[Text] = []
@@ -126,6 +143,29 @@ class LevelCriteria(_Strict):
         if not value.strip():
             raise ValueError("level text is empty")
         return value.strip()
+
+    def short(self, lang: str = "id") -> str:
+        """The few words the indicator card shows for this level, in ``lang`` ("id" or "en").
+
+        The summary in that language, else the other one, else the start of the criteria (a pack
+        of an operator may have no summaries).
+        """
+        first, second = (self.summary_en, self.summary) if lang == "en" else (self.summary, self.summary_en)
+        return first or second or shorten(self.criteria, SUMMARY_MAX)
+
+    @field_validator("summary", "summary_en")
+    @classmethod
+    def _short(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise ValueError(f"{info.field_name} is empty (leave the key out instead)")
+        if len(value) > SUMMARY_MAX:
+            raise ValueError(
+                f"{info.field_name} has {len(value)} characters, at most {SUMMARY_MAX} fit on the indicator card: {value!r}"
+            )
+        return value
 
 
 class ExternalIndex(_Strict):

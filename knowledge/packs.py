@@ -118,6 +118,8 @@ def _shape_problems(error: ValidationError, raw: Any) -> list[PackProblem]:
             message = "unknown key (check its spelling in docs/packs.md)"
         elif item["type"] == "missing":
             message = "required key is missing"
+        elif item["type"] == "value_error" and "error" in item.get("ctx", {}):
+            message = str(item["ctx"]["error"])  # our own validators' words, without "Value error, "
         problems.append(PackProblem(_format_loc(tuple(item["loc"]), raw), message))
     return problems
 

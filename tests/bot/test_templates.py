@@ -7,6 +7,7 @@ from jinja2 import nodes
 
 from bot.messages import TELEGRAM_LIMIT, split_message
 from bot.render import TEMPLATES, Renderer
+from knowledge.packs import PackRegistry
 from tests.bot.fake_telegram import visible_text
 
 RENDERER = Renderer()
@@ -53,3 +54,24 @@ def test_long_messages_are_split_at_paragraphs_and_lines_under_the_limit() -> No
     for chunk in chunks:
         visible_text(chunk, "HTML")  # no tag is cut in two
     assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_card_shows_each_level_in_a_few_words(lang: str) -> None:
+    for framework in ("spbe-2020", "spbe-2018", "pemdi-2026"):
+        pack = PackRegistry.load().get(framework)
+        for ind in pack.indicators:
+            text = RENDERER.render("card", lang, pack=pack, ind=ind, answer=None, level_name=None, answered=0, evidence=[])
+            visible = visible_text(text, "HTML")
+            for level, c in ind.levels.items():
+                summary = c.summary_en if lang == "en" else c.summary
+                assert f"{level} {pack.level_name(ind, level)} · {summary}" in visible, (framework, ind.number, level)
+
+
+def test_the_card_of_a_pack_without_summaries_shows_the_start_of_the_criteria() -> None:
+    pack = PackRegistry.load().get("spbe-2020")
+    ind = pack.indicator(12)
+    bare = ind.model_copy(update={"levels": {n: c.model_copy(update={"summary": None, "summary_en": None}) for n, c in ind.levels.items()}})
+    visible = visible_text(RENDERER.render("card", "en", pack=pack, ind=bare, answer=None, level_name=None, answered=0, evidence=[]), "HTML")
+    assert "1 Rintisan · Instansi belum memiliki dokumen Peta…" in visible
+    assert "3 Terdefinisi · Dokumen Peta Rencana SPBE sudah memuat…" in visible

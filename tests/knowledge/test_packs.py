@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
+from knowledge.models import SUMMARY_MAX, LevelCriteria, shorten
 from knowledge.packs import BUILTIN_DIR, PackError, PackRegistry, load_pack
 
 SPBE_2020 = BUILTIN_DIR / "spbe-2020.yaml"
@@ -98,6 +100,45 @@ def test_an_operator_pack_replaces_the_builtin_one(tmp_path: Path, raw_2026: dic
     file = tmp_path / "pemdi-official.yaml"
     file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert PackRegistry.load([file]).get("pemdi-2026").framework.version == "2026.2-official"
+
+
+@pytest.mark.parametrize("framework", ["spbe-2020", "spbe-2018", "pemdi-2026"])
+def test_every_shipped_level_has_both_summaries_within_the_limit(framework: str) -> None:
+    pack = PackRegistry.load().get(framework)
+    for ind in pack.indicators:
+        for level, c in ind.levels.items():
+            for text in (c.summary, c.summary_en):
+                assert text and text == text.strip(), (ind.number, level)
+                assert len(text) <= SUMMARY_MAX, (ind.number, level, text)
+                assert not text.endswith("."), (ind.number, level, text)
+                assert not re.search(r"<[a-zA-Z/]|&\w+;", text), (ind.number, level, text)  # no HTML
+
+
+@pytest.mark.parametrize("framework", ["spbe-2020", "spbe-2018", "pemdi-2026"])
+def test_the_summaries_of_one_indicator_all_differ(framework: str) -> None:
+    pack = PackRegistry.load().get(framework)
+    for ind in pack.indicators:
+        for field in ("summary", "summary_en"):
+            texts = [getattr(c, field).casefold() for c in ind.levels.values()]
+            assert len(set(texts)) == len(texts), (ind.number, field, texts)
+
+
+def test_the_summaries_say_what_the_brief_asks_for_indicator_12() -> None:
+    levels = PackRegistry.load().get("spbe-2020").indicator(12).levels
+    assert levels[3].summary == "Memuat ketujuh muatan" and levels[3].summary_en == "Covers all 7 required parts"
+
+
+def test_a_custom_pack_without_summaries_still_loads(tmp_path: Path, raw_2026: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw_2026)
+    data["framework"]["version"] = "2026.0-custom"
+    for ind in data["indicators"]:
+        for c in ind["levels"].values():
+            del c["summary"], c["summary_en"]
+    file = tmp_path / "older-pemdi.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    pack = PackRegistry.load([file]).get("pemdi-2026")
+    assert pack.framework.version == "2026.0-custom"
+    assert all(c.summary is None and c.summary_en is None for i in pack.indicators for c in i.levels.values())
 
 
 # --- broken packs ---------------------------------------------------------------------------
@@ -220,3 +261,30 @@ def test_a_file_that_is_not_yaml_or_missing(tmp_path) -> None:
         load_pack(bad)
     with pytest.raises(PackError, match="cannot read file"):
         load_pack(tmp_path / "absent.yaml")
+
+
+def test_a_summary_over_42_characters_names_its_indicator_and_level(raw_2020, tmp_path) -> None:
+    long = "Memuat ketujuh muatan dan semuanya sudah disahkan"  # 49 characters
+    problems = problems_after(raw_2020, lambda d: indicator(d, 12)["levels"][3].update(summary=long), tmp_path)
+    assert problems == [
+        f"indicators[11] (number 12).levels.3.summary: summary has 49 characters, at most 42 fit on the indicator card: {long!r}"
+    ]
+
+
+def test_a_blank_or_long_english_summary_is_refused_too(raw_2026, tmp_path) -> None:
+    def change(d):
+        indicator(d, 5)["levels"][2]["summary_en"] = "   "
+        indicator(d, 20)["levels"][4]["summary_en"] = "x" * 43
+
+    problems = problems_after(raw_2026, change, tmp_path)
+    assert "indicators[4] (number 5).levels.2.summary_en: summary_en is empty (leave the key out instead)" in problems
+    assert any(p.startswith("indicators[19] (number 20).levels.4.summary_en: summary_en has 43 characters") for p in problems)
+
+
+def test_the_card_text_of_a_level_falls_back_to_the_start_of_its_criteria() -> None:
+    level = LevelCriteria(criteria="Instansi belum memiliki dokumen Peta Rencana SPBE, atau dokumennya masih konsep.")
+    assert level.short("id") == level.short("en") == "Instansi belum memiliki dokumen Peta…"
+    assert LevelCriteria(criteria="Kriteria lengkap.", summary="Ringkas").short("en") == "Ringkas"  # the other language
+    assert LevelCriteria(criteria="Kriteria lengkap.", summary="Ringkas", summary_en="Short").short("en") == "Short"
+    assert shorten("Pendek saja.", SUMMARY_MAX) == "Pendek saja."
+    assert len(shorten("x" * 100, SUMMARY_MAX)) == SUMMARY_MAX
