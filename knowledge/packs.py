@@ -8,6 +8,7 @@ this module adds the checks that need the whole pack (weights, gaps, references,
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -78,7 +79,7 @@ def _read_yaml(file: Path) -> Any:
     except OSError as exc:
         raise PackError(file, [PackProblem("", f"cannot read file: {exc.strerror or exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # safe: _UniqueKeyLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -149,7 +150,7 @@ def _check_scale(pack: Pack) -> Iterator[PackProblem]:
             return
         if scale.ranges[levels[0]].min != scale.min or scale.ranges[levels[-1]].max != scale.max:
             yield PackProblem("scale.ranges", f"must run from {scale.min} to {scale.max}")
-        for low, high in zip(levels, levels[1:]):
+        for low, high in itertools.pairwise(levels):
             if scale.ranges[low].max != scale.ranges[high].min:
                 yield PackProblem(
                     f"scale.ranges.{high}",
@@ -180,10 +181,15 @@ def _check_predicates(pack: Pack) -> Iterator[PackProblem]:
     first_index, first = bands[0]
     last_index, last = bands[-1]
     if first.min > low or (first.min == low and not first.min_inclusive):
-        yield PackProblem(f"predicates[{first_index}] (label {first.label})", f"bands leave a gap below {_fmt(first.min)}: the index can be {pack.scale.min}")
+        yield PackProblem(
+            f"predicates[{first_index}] (label {first.label})",
+            f"bands leave a gap below {_fmt(first.min)}: the index can be {pack.scale.min}",
+        )
     if last.max < top or (last.max == top and not last.max_inclusive):
-        yield PackProblem(f"predicates[{last_index}] (label {last.label})", f"bands leave a gap at the top: the index can reach {pack.scale.max}")
-    for (_, lower), (upper_index, upper) in zip(bands, bands[1:]):
+        yield PackProblem(
+            f"predicates[{last_index}] (label {last.label})", f"bands leave a gap at the top: the index can reach {pack.scale.max}"
+        )
+    for (_, lower), (upper_index, upper) in itertools.pairwise(bands):
         path = f"predicates[{upper_index}] (label {upper.label})"
         if lower.max > upper.min or (lower.max == upper.min and lower.max_inclusive and upper.min_inclusive):
             yield PackProblem(path, f"overlaps band {lower.label!r} at {_fmt(upper.min)}")
@@ -214,7 +220,9 @@ def _check_structure(pack: Pack) -> Iterator[PackProblem]:
         for domain in pack.domains:
             total = sum((a.weight for a in pack.aspects if a.domain == domain.id), Decimal(0))
             if not _close(total, domain.weight):
-                yield PackProblem(f"domains (id {domain.id})", f"aspect weights add up to {_fmt(total)}, not the domain weight {_fmt(domain.weight)}")
+                yield PackProblem(
+                    f"domains (id {domain.id})", f"aspect weights add up to {_fmt(total)}, not the domain weight {_fmt(domain.weight)}"
+                )
         total = sum((d.weight for d in pack.domains), Decimal(0))
         if not _close(total, Decimal(100)):
             yield PackProblem("domains", f"domain weights add up to {_fmt(total)}, not 100")
@@ -249,11 +257,15 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
         if pack.framework.has_level_criteria:
             absent = [level for level in levels if level not in indicator.levels]
             if absent:
-                yield PackProblem(f"{path}.levels", f"the pack claims criteria for every level, but level {', '.join(map(str, absent))} has no text")
+                yield PackProblem(
+                    f"{path}.levels", f"the pack claims criteria for every level, but level {', '.join(map(str, absent))} has no text"
+                )
         if pack.framework.has_level_evidence:
             bare = [level for level, c in sorted(indicator.levels.items()) if not c.evidence]
             if bare:
-                yield PackProblem(f"{path}.levels", f"the pack claims evidence for every level, but level {', '.join(map(str, bare))} lists none")
+                yield PackProblem(
+                    f"{path}.levels", f"the pack claims evidence for every level, but level {', '.join(map(str, bare))} lists none"
+                )
         if indicator.external_index:
             outside = sorted(set(indicator.external_index.ranges) - set(levels))
             if outside:
@@ -262,7 +274,9 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
     for aspect in pack.aspects:
         total = sum((i.weight for i in pack.indicators if i.aspect == aspect.id), Decimal(0))
         if not _close(total, aspect.weight):
-            yield PackProblem(f"aspects (id {aspect.id})", f"indicator weights add up to {_fmt(total)}, not the aspect weight {_fmt(aspect.weight)}")
+            yield PackProblem(
+                f"aspects (id {aspect.id})", f"indicator weights add up to {_fmt(total)}, not the aspect weight {_fmt(aspect.weight)}"
+            )
 
     known = set(numbers)
     for index, rule in enumerate(pack.rules):

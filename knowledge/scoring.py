@@ -239,7 +239,9 @@ def steps_to_band(pack: Pack, evaluation: Evaluation, band: PredicateBand) -> Ba
         Move(n, start[n], to, (to - start[n]) * pack.indicator(n).weight / HUNDRED, answered=n in answered)
         for n, to in taken.items()
     ]
-    return BandTarget(band, gap, reachable, steps if reachable else 0, moves if reachable else [], round_half_up(exact) if reachable else None)
+    if not reachable:
+        return BandTarget(band, gap, reachable=False, steps=0, moves=[], index_after=None)
+    return BandTarget(band, gap, reachable=True, steps=steps, moves=moves, index_after=round_half_up(exact))
 
 
 def band_targets(pack: Pack, evaluation: Evaluation, count: int = 2) -> list[BandTarget]:

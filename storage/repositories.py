@@ -7,7 +7,6 @@ configured URL, without touching the callers.
 
 from __future__ import annotations
 
-
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,8 +14,22 @@ from pathlib import Path
 from typing import Protocol
 
 from storage.models import (
-    Answer, AnswerChange, Assignment, Evidence, GroupLink, Institution, InstitutionKind, Invitation, Member, Period,
-    PeriodProgress, PeriodStatus, Position, ReminderSchedule, Role, Stage,
+    Answer,
+    AnswerChange,
+    Assignment,
+    Evidence,
+    GroupLink,
+    Institution,
+    InstitutionKind,
+    Invitation,
+    Member,
+    Period,
+    PeriodProgress,
+    PeriodStatus,
+    Position,
+    ReminderSchedule,
+    Role,
+    Stage,
 )
 
 
@@ -40,7 +53,8 @@ class Members(Protocol):
 
 
 class Invitations(Protocol):
-    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime, max_uses: int = 1) -> Invitation: ...
+    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime,
+                     max_uses: int = 1) -> Invitation: ...
     async def get(self, code: str) -> Invitation | None: ...
     async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None,
                      username: str | None = None) -> Member: ...
@@ -91,14 +105,16 @@ class Groups(Protocol):
 
 
 class Assignments(Protocol):
-    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int, due_on: date | None = None) -> list[Assignment]: ...
+    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int,
+                     due_on: date | None = None) -> list[Assignment]: ...
     async def for_user(self, period_id: int, user_id: int) -> list[Assignment]: ...
     async def for_period(self, period_id: int) -> list[Assignment]: ...
     async def unassign(self, period_id: int, indicators: list[int]) -> int: ...
 
 
 class Reminders(Protocol):
-    async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None, timezone: str = "Asia/Jakarta") -> ReminderSchedule: ...
+    async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None,
+                  timezone: str = "Asia/Jakarta") -> ReminderSchedule: ...
     async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None: ...
     async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str) -> ReminderSchedule: ...
     async def list(self, *, enabled_only: bool = True) -> list[ReminderSchedule]: ...

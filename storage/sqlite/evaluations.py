@@ -7,8 +7,17 @@ from decimal import Decimal, InvalidOperation
 
 from storage.errors import AnswerLocked, InvalidInput, NotFound
 from storage.models import (
-    MAX_EXPLANATION_CHARS, Answer, AnswerChange, AnswerStatus, ChangeKind, Evidence, Period, PeriodProgress,
-    PeriodStatus, Stage, StageDates,
+    MAX_EXPLANATION_CHARS,
+    Answer,
+    AnswerChange,
+    AnswerStatus,
+    ChangeKind,
+    Evidence,
+    Period,
+    PeriodProgress,
+    PeriodStatus,
+    Stage,
+    StageDates,
 )
 from storage.sqlite.base import Repository, Row, from_x100, parse_date, parse_time, to_x100
 from storage.sqlite.institutions import InstitutionRepository
@@ -49,7 +58,8 @@ class PeriodRepository(Repository):
         cursor = await self._execute(
             """INSERT INTO periods (institution_id, year, framework, level_min, level_max, fractional, indicator_count,
                                     require_explanation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (institution_id, year, framework, level_min, level_max, int(fractional), indicator_count, int(require_explanation), self._now()),
+            (institution_id, year, framework, level_min, level_max, int(fractional), indicator_count, int(require_explanation),
+             self._now()),
         )
         return await self.require(cursor.lastrowid)
 
@@ -192,7 +202,9 @@ class AnswerRepository(Repository):
             if answer.status is AnswerStatus.FINAL:
                 continue
             await self._execute("UPDATE answers SET status = 'final' WHERE period_id = ? AND indicator = ?", (period_id, number))
-            await self._history(period_id, number, ChangeKind.LOCK, answer.level, answer.level, answer.explanation, answer.explanation, by, now, None)
+            await self._history(
+                period_id, number, ChangeKind.LOCK, answer.level, answer.level, answer.explanation, answer.explanation, by, now, None,
+            )
             locked.append(number)
         return locked
 
@@ -207,7 +219,9 @@ class AnswerRepository(Repository):
             raise InvalidInput(f"indicator {indicator} of period {period_id} is not final")
         now = self._now()
         await self._execute("UPDATE answers SET status = 'draft' WHERE period_id = ? AND indicator = ?", (period_id, indicator))
-        await self._history(period_id, indicator, ChangeKind.REOPEN, answer.level, answer.level, answer.explanation, answer.explanation, by, now, reason)
+        await self._history(
+            period_id, indicator, ChangeKind.REOPEN, answer.level, answer.level, answer.explanation, answer.explanation, by, now, reason,
+        )
         reopened = await self.get(period_id, indicator)
         assert reopened is not None
         return reopened
@@ -305,5 +319,7 @@ class EvidenceRepository(Repository):
 
     async def uses(self, evidence_id: int) -> list[tuple[int, int]]:
         """(period_id, indicator) of every answer the document supports."""
-        rows = await self._all("SELECT period_id, indicator FROM evidence_links WHERE evidence_id = ? ORDER BY period_id, indicator", (evidence_id,))
+        rows = await self._all(
+            "SELECT period_id, indicator FROM evidence_links WHERE evidence_id = ? ORDER BY period_id, indicator", (evidence_id,)
+        )
         return [(r["period_id"], r["indicator"]) for r in rows]

@@ -114,13 +114,14 @@ class MemberRepository(Repository):
 
     async def set_username(self, user_id: int, username: str | None) -> None:
         """Keep the user's @username current in every institution (Telegram users may change it)."""
-        await self._execute(
-            "UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (_clean_username(username), user_id, _clean_username(username))
-        )
+        clean = _clean_username(username)
+        await self._execute("UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (clean, user_id, clean))
 
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
         await self._require(institution_id, user_id)
-        await self._execute("UPDATE members SET role = ? WHERE institution_id = ? AND user_id = ?", (Role(role).value, institution_id, user_id))
+        await self._execute(
+            "UPDATE members SET role = ? WHERE institution_id = ? AND user_id = ?", (Role(role).value, institution_id, user_id)
+        )
         return await self._require(institution_id, user_id)
 
     async def remove(self, institution_id: int, user_id: int) -> Member:
@@ -139,13 +140,15 @@ class MemberRepository(Repository):
 
 
 class InvitationRepository(Repository):
-    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime, max_uses: int = 1) -> Invitation:
+    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime,
+                     max_uses: int = 1) -> Invitation:
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         if max_uses < 1:
             raise InvalidInput(f"max_uses must be at least 1, got {max_uses}")
         code = secrets.token_urlsafe(INVITE_CODE_BYTES)
         await self._execute(
-            "INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
             (code, institution_id, Role(role).value, created_by, self._now(), expires_at.isoformat(), max_uses),
         )
         invitation = await self.get(code)

@@ -50,7 +50,8 @@ class GroupRepository(Repository):
         return _link(row) if row else None
 
     async def for_institution(self, institution_id: int) -> list[GroupLink]:
-        return [_link(r) for r in await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))]
+        rows = await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))
+        return [_link(r) for r in rows]
 
     async def unlink(self, chat_id: int) -> bool:
         cursor = await self._execute("DELETE FROM group_links WHERE chat_id = ?", (chat_id,))
@@ -77,7 +78,8 @@ class GroupRepository(Repository):
 
 
 class AssignmentRepository(Repository):
-    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int, due_on: date | None = None) -> list[Assignment]:
+    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int,
+                     due_on: date | None = None) -> list[Assignment]:
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
         bad = [n for n in indicators if not 1 <= n <= period.indicator_count]
         if bad:
