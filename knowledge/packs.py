@@ -11,11 +11,11 @@ import functools
 import itertools
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import yaml
 from pydantic import ValidationError
@@ -48,15 +48,18 @@ class PackError(Exception):
 # --- reading YAML -------------------------------------------------------------------------------
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+if TYPE_CHECKING:  # both loaders have the same interface; the checker sees the pure-Python one
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
 
 
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+class _UniqueKeyLoader(_SafeLoader):
     """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, object]:
+    seen: dict[Hashable, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
@@ -73,7 +76,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_yaml(file: Path) -> Any:
+def _read_yaml(file: Path) -> object:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
@@ -90,10 +93,10 @@ def _read_yaml(file: Path) -> Any:
 # --- shape problems (pydantic) ------------------------------------------------------------------
 
 
-def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
+def _format_loc(loc: tuple[int | str, ...], raw: object) -> str:
     """Render a pydantic location as ``indicators[11] (number 12).levels.3`` using the raw data."""
     parts: list[str] = []
-    node = raw
+    node: object = raw
     for item in loc:
         if isinstance(item, int) and isinstance(node, list):
             label = f"[{item}]"
@@ -111,7 +114,7 @@ def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
     return "".join(parts)
 
 
-def _shape_problems(error: ValidationError, raw: Any) -> list[PackProblem]:
+def _shape_problems(error: ValidationError, raw: object) -> list[PackProblem]:
     problems = []
     for item in error.errors():
         message = item["msg"]
@@ -130,7 +133,10 @@ def _close(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= WEIGHT_TOLERANCE
 
 
-def _repeated(values: Iterable[Any]) -> list[Any]:
+_H = TypeVar("_H", bound=Hashable)
+
+
+def _repeated(values: Iterable[_H]) -> list[_H]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
@@ -239,8 +245,8 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
     numbers = [i.number for i in pack.indicators]
     for repeated in _repeated(numbers):
         yield PackProblem("indicators", f"number {repeated} is used more than once")
-    for repeated in _repeated(i.code for i in pack.indicators if i.code):
-        yield PackProblem("indicators", f"code {repeated!r} is used more than once")
+    for code in _repeated(i.code for i in pack.indicators if i.code):
+        yield PackProblem("indicators", f"code {code!r} is used more than once")
     missing = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
     if missing:
         yield PackProblem("indicators", f"numbers must run from 1 without gaps; missing {missing}")
