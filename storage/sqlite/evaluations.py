@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -19,7 +20,7 @@ from storage.models import (
     Stage,
     StageDates,
 )
-from storage.sqlite.base import Repository, Row, from_x100, parse_date, parse_time, to_x100
+from storage.sqlite.base import Repository, Row, from_x100, from_x100_or_none, parse_date_or_none, parse_time, parse_time_or_none, to_x100
 from storage.sqlite.institutions import InstitutionRepository
 
 MAX_REASON_CHARS = 500
@@ -36,7 +37,7 @@ def _answer(row: Row) -> Answer:
 def _change(row: Row) -> AnswerChange:
     return AnswerChange(
         id=row["id"], period_id=row["period_id"], indicator=row["indicator"], kind=row["kind"],
-        old_level=from_x100(row["old_level_x100"]), new_level=from_x100(row["new_level_x100"]),
+        old_level=from_x100_or_none(row["old_level_x100"]), new_level=from_x100_or_none(row["new_level_x100"]),
         old_explanation=row["old_explanation"], new_explanation=row["new_explanation"],
         by=row["by_user"], at=parse_time(row["at"]), reason=row["reason"],
     )
@@ -55,17 +56,17 @@ class PeriodRepository(Repository):
             raise InvalidInput(f"invalid framework shape: levels {level_min}..{level_max}, {indicator_count} indicators")
         if await self.find(institution_id, year) is not None:
             raise InvalidInput(f"institution {institution_id} already has a period for {year}")
-        cursor = await self._execute(
+        period_id = await self._insert(
             """INSERT INTO periods (institution_id, year, framework, level_min, level_max, fractional, indicator_count,
                                     require_explanation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (institution_id, year, framework, level_min, level_max, int(fractional), indicator_count, int(require_explanation),
              self._now()),
         )
-        return await self.require(cursor.lastrowid)
+        return await self.require(period_id)
 
     async def _period(self, row: Row) -> Period:
         stages = [
-            StageDates(stage=s["stage"], starts_on=parse_date(s["starts_on"]), ends_on=parse_date(s["ends_on"]))
+            StageDates(stage=s["stage"], starts_on=parse_date_or_none(s["starts_on"]), ends_on=parse_date_or_none(s["ends_on"]))
             for s in await self._all("SELECT * FROM period_stages WHERE period_id = ? ORDER BY stage", (row["id"],))
         ]
         return Period(
@@ -231,22 +232,24 @@ class AnswerRepository(Repository):
 
     async def levels(self, period_id: int) -> dict[int, Decimal]:
         rows = await self._all("SELECT indicator, level_x100 FROM answers WHERE period_id = ?", (period_id,))
-        return {r["indicator"]: from_x100(r["level_x100"]) for r in rows}  # type: ignore[misc]
+        return {r["indicator"]: from_x100(r["level_x100"]) for r in rows}
 
     async def count(self, period_id: int) -> int:
         row = await self._one("SELECT COUNT(*) FROM answers WHERE period_id = ?", (period_id,))
         return int(row[0]) if row else 0
 
-    async def history(self, period_id: int, indicator: int | None = None) -> list[AnswerChange]:
+    # below the method `list`, the bare name means the method: hence `builtins.list`
+    async def history(self, period_id: int, indicator: int | None = None) -> builtins.list[AnswerChange]:
         if indicator is None:
             rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? ORDER BY id", (period_id,))
         else:
             rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? AND indicator = ? ORDER BY id", (period_id, indicator))
         return [_change(r) for r in rows]
 
-    async def progress(self, period_ids: list[int] | None = None) -> list[PeriodProgress]:
+    async def progress(self, period_ids: builtins.list[int] | None = None) -> builtins.list[PeriodProgress]:
         """Answered and final counts, last update and answers per member, for many periods at once."""
-        where, params = "", ()
+        where = ""
+        params: tuple[int, ...] = ()
         if period_ids is not None:
             if not period_ids:
                 return []
@@ -267,7 +270,7 @@ class AnswerRepository(Repository):
         return [
             PeriodProgress(
                 period_id=r["period_id"], institution_id=r["institution_id"], answered=r["answered"], final=r["final"] or 0,
-                last_update=parse_time(r["last_update"]), by_member=members.get(r["period_id"], {}),
+                last_update=parse_time_or_none(r["last_update"]), by_member=members.get(r["period_id"], {}),
             )
             for r in rows
         ]

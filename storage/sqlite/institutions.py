@@ -7,7 +7,7 @@ from datetime import datetime
 
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import MAX_NAME_CHARS, Institution, InstitutionKind, Invitation, Member, Role
-from storage.sqlite.base import Repository, Row, parse_time
+from storage.sqlite.base import Repository, Row, parse_time, parse_time_or_none
 
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: fits Telegram's 64-character start parameter
 
@@ -20,7 +20,7 @@ def _member(row: Row) -> Member:
     return Member(
         institution_id=row["institution_id"], user_id=row["user_id"], display_name=row["display_name"],
         language=row["language"], role=row["role"], active=bool(row["active"]),
-        joined_at=parse_time(row["joined_at"]), removed_at=parse_time(row["removed_at"]), username=row["username"],
+        joined_at=parse_time(row["joined_at"]), removed_at=parse_time_or_none(row["removed_at"]), username=row["username"],
     )
 
 
@@ -45,11 +45,11 @@ class InstitutionRepository(Repository):
             kind = InstitutionKind(kind)
         except ValueError:
             raise InvalidInput(f"unknown institution kind {kind!r}; use one of {[k.value for k in InstitutionKind]}") from None
-        cursor = await self._execute(
+        institution_id = await self._insert(
             "INSERT INTO institutions (name, kind, region, created_at) VALUES (?, ?, ?, ?)",
             (_clean_name(name, "institution name"), kind.value, region.strip() if region else None, self._now()),
         )
-        institution = await self.get(cursor.lastrowid)
+        institution = await self.get(institution_id)
         assert institution is not None
         return institution
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Assignment, GroupLink, ReminderSchedule
-from storage.sqlite.base import Repository, Row, parse_date, parse_time
+from storage.sqlite.base import Repository, Row, parse_date_or_none, parse_time, parse_time_or_none
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
 
@@ -21,14 +21,14 @@ def _link(row: Row) -> GroupLink:
 def _assignment(row: Row) -> Assignment:
     return Assignment(
         period_id=row["period_id"], indicator=row["indicator"], user_id=row["user_id"], assigned_by=row["assigned_by"],
-        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date(row["due_on"]),
+        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date_or_none(row["due_on"]),
     )
 
 
 def _schedule(row: Row) -> ReminderSchedule:
     return ReminderSchedule(
         id=row["id"], kind=row["kind"], institution_id=row["institution_id"], chat_id=row["chat_id"], hour=row["hour"],
-        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time(row["last_sent_at"]),
+        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time_or_none(row["last_sent_at"]),
     )
 
 
@@ -115,11 +115,11 @@ class ReminderRepository(Repository):
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
-        cursor = await self._execute(
+        schedule_id = await self._insert(
             "INSERT INTO reminder_schedules (kind, institution_id, chat_id, hour, minute, timezone) VALUES (?, ?, ?, ?, ?, ?)",
             (kind, institution_id, chat_id, hour, minute, timezone),
         )
-        return await self._require(cursor.lastrowid)
+        return await self._require(schedule_id)
 
     async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None:
         row = await self._one("SELECT * FROM reminder_schedules WHERE kind = ? AND chat_id = ?", (kind, chat_id))
@@ -150,7 +150,7 @@ class ReminderRepository(Repository):
         await self._execute("UPDATE reminder_schedules SET last_sent_at = ? WHERE id = ?", (at.isoformat(), schedule_id))
         return await self._require(schedule_id)
 
-    async def _require(self, schedule_id: int | None) -> ReminderSchedule:
+    async def _require(self, schedule_id: int) -> ReminderSchedule:
         row = await self._one("SELECT * FROM reminder_schedules WHERE id = ?", (schedule_id,))
         if row is None:
             raise NotFound(f"reminder schedule {schedule_id} does not exist")
