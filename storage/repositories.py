@@ -7,6 +7,7 @@ configured URL, without touching the callers.
 
 from __future__ import annotations
 
+import builtins
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -83,8 +84,9 @@ class Answers(Protocol):
     async def list(self, period_id: int) -> list[Answer]: ...
     async def levels(self, period_id: int) -> dict[int, Decimal]: ...
     async def count(self, period_id: int) -> int: ...
-    async def history(self, period_id: int, indicator: int | None = None) -> list[AnswerChange]: ...
-    async def progress(self, period_ids: list[int] | None = None) -> list[PeriodProgress]: ...
+    # below the method `list`, the bare name means the method: hence `builtins.list`
+    async def history(self, period_id: int, indicator: int | None = None) -> builtins.list[AnswerChange]: ...
+    async def progress(self, period_ids: builtins.list[int] | None = None) -> builtins.list[PeriodProgress]: ...
 
 
 class EvidenceStore(Protocol):
@@ -132,25 +134,39 @@ class ProcessedUpdates(Protocol):
 
 
 class Session(Protocol):
-    institutions: Institutions
-    members: Members
-    invitations: Invitations
-    periods: Periods
-    answers: Answers
-    evidence: EvidenceStore
-    groups: Groups
-    assignments: Assignments
-    reminders: Reminders
-    positions: Positions
-    updates: ProcessedUpdates
+    """The repositories bound to one connection. Read-only members, so that an implementation may
+    hold its own repository classes (a settable protocol member would have to match exactly)."""
+
+    @property
+    def institutions(self) -> Institutions: ...
+    @property
+    def members(self) -> Members: ...
+    @property
+    def invitations(self) -> Invitations: ...
+    @property
+    def periods(self) -> Periods: ...
+    @property
+    def answers(self) -> Answers: ...
+    @property
+    def evidence(self) -> EvidenceStore: ...
+    @property
+    def groups(self) -> Groups: ...
+    @property
+    def assignments(self) -> Assignments: ...
+    @property
+    def reminders(self) -> Reminders: ...
+    @property
+    def positions(self) -> Positions: ...
+    @property
+    def updates(self) -> ProcessedUpdates: ...
 
 
 class Storage(Protocol):
-    read: Session
+    """The database: reads through :attr:`read`, each unit of work in one :meth:`transaction`."""
+
+    @property
+    def read(self) -> Session: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Session]: ...
     async def backup(self, destination: Path) -> None: ...
     async def close(self) -> None: ...
-
-
-

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import repositories
 from storage.errors import StorageError
 from storage.sqlite import migrations
 from storage.sqlite.base import Clock
@@ -127,3 +128,9 @@ async def open_database(path: Path | str, *, clock: Clock | None = None, upgrade
         await writer.close()
         raise
     return Database(path, writer, reader, clock or _utc_now)
+
+
+def _implements_the_contract(database: Database) -> repositories.Storage:
+    """Never called: lets mypy check that :class:`Database` satisfies :class:`storage.repositories.Storage`."""
+    return database
+
