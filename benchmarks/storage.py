@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storage import open_database  # noqa: E402
+from storage import open_database
 
 INSTITUTIONS = 600
 INDICATORS = 47
@@ -32,7 +32,9 @@ async def main() -> None:
             for n in range(INSTITUTIONS):
                 institution = await tx.institutions.create(name=f"Pemerintah Kabupaten {n}", kind="kabupaten")
                 await tx.members.add(institution_id=institution.id, user_id=10_000 + n, display_name=f"Petugas {n}", role="officer")
-                period = await tx.periods.create(institution_id=institution.id, year=2025, framework="spbe-2020", level_min=1, level_max=5, indicator_count=INDICATORS)
+                period = await tx.periods.create(
+                    institution_id=institution.id, year=2025, framework="spbe-2020", level_min=1, level_max=5, indicator_count=INDICATORS
+                )
                 periods.append(period.id)
 
         # one answer with its history per transaction, as the bot saves them
@@ -41,7 +43,8 @@ async def main() -> None:
             for indicator in range(1, INDICATORS + 1):
                 start = time.perf_counter()
                 async with db.transaction() as tx:
-                    await tx.answers.save(period_id=period, indicator=indicator, level=(index + indicator) % 5 + 1, explanation=TEXT, by=10_000 + index)
+                    level = (index + indicator) % 5 + 1
+                    await tx.answers.save(period_id=period, indicator=indicator, level=level, explanation=TEXT, by=10_000 + index)
                 samples.append(time.perf_counter() - start)
 
         summary = []
@@ -56,7 +59,10 @@ async def main() -> None:
     ms = 1000
     print(f"save one answer with history ({len(samples)} saves): median {statistics.median(samples) * ms:.2f} ms, "
           f"p95 {sorted(samples)[int(len(samples) * 0.95)] * ms:.2f} ms (goal median < 2 ms)")
-    print(f"progress summary, {INSTITUTIONS} institutions x {INDICATORS} answers: median {statistics.median(summary) * ms:.1f} ms (goal < 50 ms)")
+    print(
+        f"progress summary, {INSTITUTIONS} institutions x {INDICATORS} answers: "
+        f"median {statistics.median(summary) * ms:.1f} ms (goal < 50 ms)"
+    )
     print(f"database size for that data (with WAL): {size / 1024 / 1024:.1f} MiB")
 
 

@@ -85,17 +85,18 @@ async def progress(tx: Session, pack: Pack, institution: Institution, period: Pe
         counts[answer.answered_by] = counts.get(answer.answered_by, 0) + 1
     by_member = sorted(((names.get(u, str(u)), n) for u, n in counts.items()), key=lambda x: (-x[1], x[0]))
 
-    rows, overdue = [], {}
+    rows: list[Row] = []
+    overdue: dict[int, list[int]] = {}
     for indicator in pack.indicators:
-        answer = answers.get(indicator.number)
+        given = answers.get(indicator.number)
         assignment = assignments.get(indicator.number)
         due = due_date(assignment, period.stages) if assignment else None
-        late = assignment is not None and answer is None and due is not None and due < today
-        if late:
+        late = assignment is not None and given is None and due is not None and due < today
+        if assignment is not None and late:
             overdue.setdefault(assignment.user_id, []).append(indicator.number)
         rows.append(Row(
-            indicator.number, indicator.short_name, answer,
-            names.get(answer.answered_by) if answer else None,
+            indicator.number, indicator.short_name, given,
+            names.get(given.answered_by) if given else None,
             names.get(assignment.user_id) if assignment else None, due, late,
         ))
     return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today)

@@ -41,11 +41,19 @@ TOPICS = (
 
 # Words that ask for a kind of answer (cue words). Typos are corrected against these lists.
 _CUES: dict[str, set[str]] = {
-    "evidence": {"bukti", "dukung", "pendukung", "evidence", "dokumen", "document", "documents", "proof", "lampiran", "berkas", "bd", "data dukung"},
+    "evidence": {
+        "bukti", "dukung", "pendukung", "evidence", "dokumen", "document", "documents", "proof", "lampiran", "berkas", "bd", "data dukung",
+    },
     "weight": {"bobot", "weight", "weights", "persen", "persentase", "percent", "porsi"},
     "predicate": {"predikat", "predicate", "kategori", "band", "bands", "rentang", "range", "memuaskan"},
-    "formula": {"rumus", "formula", "hitung", "menghitung", "dihitung", "perhitungan", "calculate", "calculated", "computed", "compute", "cara", "how"},
-    "define": {"apa", "arti", "artinya", "pengertian", "definisi", "maksud", "maksudnya", "what", "meaning", "mean", "means", "define", "definition", "jelaskan", "explain", "itu"},
+    "formula": {
+        "rumus", "formula", "hitung", "menghitung", "dihitung", "perhitungan", "calculate", "calculated", "computed", "compute", "cara",
+        "how",
+    },
+    "define": {
+        "apa", "arti", "artinya", "pengertian", "definisi", "maksud", "maksudnya", "what", "meaning", "mean", "means", "define",
+        "definition", "jelaskan", "explain", "itu",
+    },
     "criteria": {"kriteria", "criteria", "syarat", "requirement", "requirements", "ketentuan", "harus", "need", "needs"},
     "index": {"indeks", "index", "nilai", "skor", "score"},
 }
@@ -240,8 +248,9 @@ class Answerer:
             level = int(found_level.group(1))
         if indicator is None:
             # A bare number names an indicator ("29 itu apa"), unless it counts something else.
+            counted = r"\b(\d{1,3})\b(?!\s*(?:tahun|thn|th|bulan|bln|hari|persen|%|x|kali|years?|months?|days?))"
             bare = [
-                int(m.group(1)) for m in re.finditer(r"\b(\d{1,3})\b(?!\s*(?:tahun|thn|th|bulan|bln|hari|persen|%|x|kali|years?|months?|days?))", raw)
+                int(m.group(1)) for m in re.finditer(counted, raw)
                 if not (found_level and m.start(1) == found_level.start(1)) and not self._part_of_name(raw, m.start(1))
             ]
             if bare and 1 <= bare[0] <= len(self.pack.indicators):
@@ -346,12 +355,13 @@ class Answerer:
     def _rank(self, reading: _Reading, words: list[str] | None = None) -> list[tuple[Entity, float]]:
         """Entity scores with priors from the question's shape (may exceed 1; shown capped)."""
         ranked = []
+        defining = "define" in reading.cues and reading.level is None and not reading.cues & {"evidence", "weight"}
         for entity, score in self.match(reading.content if words is None else words):
             if entity.kind in reading.types:
                 score += 0.08
             if entity.kind == "indicator" and (reading.level is not None or reading.cues & {"evidence", "criteria"}):
                 score += 0.06
-            if entity.kind == "glossary" and "define" in reading.cues and reading.level is None and not reading.cues & {"evidence", "weight"}:
+            if entity.kind == "glossary" and defining:
                 score += 0.05
             if entity.kind in {"aspect", "domain"} and "weight" in reading.cues:
                 score += 0.03
@@ -397,7 +407,8 @@ class Answerer:
         confidence = round(min(score, 1.0), 3)
         if entity.kind == "aspect":
             aspect = pack.aspect(entity.key)
-            return Answer(pack.id, topic, confidence, level=level, key=aspect.id, title=aspect.name, texts=[aspect.description, *aspect.notes])
+            texts = [aspect.description, *aspect.notes]
+            return Answer(pack.id, topic, confidence, level=level, key=aspect.id, title=aspect.name, texts=texts)
         if entity.kind == "domain":
             domain = pack.domain(entity.key)
             return Answer(pack.id, topic, confidence, level=level, key=domain.id, title=domain.name, texts=[domain.description])
@@ -421,8 +432,10 @@ class Answerer:
         if "weight" in reading.cues and level is None:
             return Answer(pack.id, "weight", confidence, indicator=number, title=title, texts=[])
         if level is not None and level in indicator.levels:
-            return Answer(pack.id, "level", confidence, indicator=number, level=level, title=title, texts=[indicator.levels[level].criteria])
-        return Answer(pack.id, "indicator", confidence, indicator=number, level=level, title=title, texts=[indicator.assesses, *indicator.notes])
+            texts = [indicator.levels[level].criteria]
+            return Answer(pack.id, "level", confidence, indicator=number, level=level, title=title, texts=texts)
+        texts = [indicator.assesses, *indicator.notes]
+        return Answer(pack.id, "indicator", confidence, indicator=number, level=level, title=title, texts=texts)
 
     def _general(self, reading: _Reading, level: int | None) -> Answer | None:
         """Questions about the framework as a whole (no entity matched)."""
@@ -431,7 +444,8 @@ class Answerer:
         if "predicate" in cues:
             return Answer(pack.id, "predicate", 0.9, title=pack.framework.index_name)
         if "formula" in cues and (cues & {"index", "weight"} or not reading.content):
-            return Answer(pack.id, "formula", 0.85, title=pack.framework.index_name, texts=[pack.framework.formula, pack.framework.rounding])
+            texts = [pack.framework.formula, pack.framework.rounding]
+            return Answer(pack.id, "formula", 0.85, title=pack.framework.index_name, texts=texts)
         if "weight" in cues and not reading.content:
             return Answer(pack.id, "weight", 0.8, title=pack.framework.short_title)
         if level is not None and not reading.content:

@@ -8,13 +8,14 @@ this module adds the checks that need the whole pack (weights, gaps, references,
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import yaml
 from pydantic import ValidationError
@@ -47,15 +48,18 @@ class PackError(Exception):
 # --- reading YAML -------------------------------------------------------------------------------
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+if TYPE_CHECKING:  # both loaders have the same interface; the checker sees the pure-Python one
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
 
 
-class _UniqueKeyLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+class _UniqueKeyLoader(_SafeLoader):
     """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, object]:
+    seen: dict[Hashable, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
@@ -72,13 +76,13 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_yaml(file: Path) -> Any:
+def _read_yaml(file: Path) -> object:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise PackError(file, [PackProblem("", f"cannot read file: {exc.strerror or exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # safe: _UniqueKeyLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -89,10 +93,10 @@ def _read_yaml(file: Path) -> Any:
 # --- shape problems (pydantic) ------------------------------------------------------------------
 
 
-def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
+def _format_loc(loc: tuple[int | str, ...], raw: object) -> str:
     """Render a pydantic location as ``indicators[11] (number 12).levels.3`` using the raw data."""
     parts: list[str] = []
-    node = raw
+    node: object = raw
     for item in loc:
         if isinstance(item, int) and isinstance(node, list):
             label = f"[{item}]"
@@ -110,7 +114,7 @@ def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
     return "".join(parts)
 
 
-def _shape_problems(error: ValidationError, raw: Any) -> list[PackProblem]:
+def _shape_problems(error: ValidationError, raw: object) -> list[PackProblem]:
     problems = []
     for item in error.errors():
         message = item["msg"]
@@ -131,7 +135,10 @@ def _close(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= WEIGHT_TOLERANCE
 
 
-def _repeated(values: Iterable[Any]) -> list[Any]:
+_H = TypeVar("_H", bound=Hashable)
+
+
+def _repeated(values: Iterable[_H]) -> list[_H]:
     return [value for value, count in Counter(values).items() if count > 1]
 
 
@@ -151,7 +158,7 @@ def _check_scale(pack: Pack) -> Iterator[PackProblem]:
             return
         if scale.ranges[levels[0]].min != scale.min or scale.ranges[levels[-1]].max != scale.max:
             yield PackProblem("scale.ranges", f"must run from {scale.min} to {scale.max}")
-        for low, high in zip(levels, levels[1:]):
+        for low, high in itertools.pairwise(levels):
             if scale.ranges[low].max != scale.ranges[high].min:
                 yield PackProblem(
                     f"scale.ranges.{high}",
@@ -182,10 +189,15 @@ def _check_predicates(pack: Pack) -> Iterator[PackProblem]:
     first_index, first = bands[0]
     last_index, last = bands[-1]
     if first.min > low or (first.min == low and not first.min_inclusive):
-        yield PackProblem(f"predicates[{first_index}] (label {first.label})", f"bands leave a gap below {_fmt(first.min)}: the index can be {pack.scale.min}")
+        yield PackProblem(
+            f"predicates[{first_index}] (label {first.label})",
+            f"bands leave a gap below {_fmt(first.min)}: the index can be {pack.scale.min}",
+        )
     if last.max < top or (last.max == top and not last.max_inclusive):
-        yield PackProblem(f"predicates[{last_index}] (label {last.label})", f"bands leave a gap at the top: the index can reach {pack.scale.max}")
-    for (_, lower), (upper_index, upper) in zip(bands, bands[1:]):
+        yield PackProblem(
+            f"predicates[{last_index}] (label {last.label})", f"bands leave a gap at the top: the index can reach {pack.scale.max}"
+        )
+    for (_, lower), (upper_index, upper) in itertools.pairwise(bands):
         path = f"predicates[{upper_index}] (label {upper.label})"
         if lower.max > upper.min or (lower.max == upper.min and lower.max_inclusive and upper.min_inclusive):
             yield PackProblem(path, f"overlaps band {lower.label!r} at {_fmt(upper.min)}")
@@ -216,7 +228,9 @@ def _check_structure(pack: Pack) -> Iterator[PackProblem]:
         for domain in pack.domains:
             total = sum((a.weight for a in pack.aspects if a.domain == domain.id), Decimal(0))
             if not _close(total, domain.weight):
-                yield PackProblem(f"domains (id {domain.id})", f"aspect weights add up to {_fmt(total)}, not the domain weight {_fmt(domain.weight)}")
+                yield PackProblem(
+                    f"domains (id {domain.id})", f"aspect weights add up to {_fmt(total)}, not the domain weight {_fmt(domain.weight)}"
+                )
         total = sum((d.weight for d in pack.domains), Decimal(0))
         if not _close(total, Decimal(100)):
             yield PackProblem("domains", f"domain weights add up to {_fmt(total)}, not 100")
@@ -233,8 +247,8 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
     numbers = [i.number for i in pack.indicators]
     for repeated in _repeated(numbers):
         yield PackProblem("indicators", f"number {repeated} is used more than once")
-    for repeated in _repeated(i.code for i in pack.indicators if i.code):
-        yield PackProblem("indicators", f"code {repeated!r} is used more than once")
+    for code in _repeated(i.code for i in pack.indicators if i.code):
+        yield PackProblem("indicators", f"code {code!r} is used more than once")
     missing = sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
     if missing:
         yield PackProblem("indicators", f"numbers must run from 1 without gaps; missing {missing}")
@@ -251,11 +265,15 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
         if pack.framework.has_level_criteria:
             absent = [level for level in levels if level not in indicator.levels]
             if absent:
-                yield PackProblem(f"{path}.levels", f"the pack claims criteria for every level, but level {', '.join(map(str, absent))} has no text")
+                yield PackProblem(
+                    f"{path}.levels", f"the pack claims criteria for every level, but level {', '.join(map(str, absent))} has no text"
+                )
         if pack.framework.has_level_evidence:
             bare = [level for level, c in sorted(indicator.levels.items()) if not c.evidence]
             if bare:
-                yield PackProblem(f"{path}.levels", f"the pack claims evidence for every level, but level {', '.join(map(str, bare))} lists none")
+                yield PackProblem(
+                    f"{path}.levels", f"the pack claims evidence for every level, but level {', '.join(map(str, bare))} lists none"
+                )
         if indicator.external_index:
             outside = sorted(set(indicator.external_index.ranges) - set(levels))
             if outside:
@@ -264,7 +282,9 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
     for aspect in pack.aspects:
         total = sum((i.weight for i in pack.indicators if i.aspect == aspect.id), Decimal(0))
         if not _close(total, aspect.weight):
-            yield PackProblem(f"aspects (id {aspect.id})", f"indicator weights add up to {_fmt(total)}, not the aspect weight {_fmt(aspect.weight)}")
+            yield PackProblem(
+                f"aspects (id {aspect.id})", f"indicator weights add up to {_fmt(total)}, not the aspect weight {_fmt(aspect.weight)}"
+            )
 
     known = set(numbers)
     for index, rule in enumerate(pack.rules):

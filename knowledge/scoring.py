@@ -75,8 +75,9 @@ class Evaluation:
     projected: Score
     aspects: dict[str, Score | None]
     domains: dict[str, Score | None]
-    projected_aspects: dict[str, Score]
-    projected_domains: dict[str, Score]
+    # None only where nothing weighs: an aspect whose indicator weights add up to 0 (a domain likewise)
+    projected_aspects: dict[str, Score | None]
+    projected_domains: dict[str, Score | None]
     levels: dict[int, Decimal] = field(repr=False)
 
     @property
@@ -170,8 +171,8 @@ def evaluate(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) -> E
         projected=Score.of(pack, full_index),
         aspects=scores(aspects, aspect_ids),
         domains=scores(domains, domain_ids),
-        projected_aspects=scores(all_aspects, aspect_ids),  # type: ignore[arg-type]
-        projected_domains=scores(all_domains, domain_ids),  # type: ignore[arg-type]
+        projected_aspects=scores(all_aspects, aspect_ids),
+        projected_domains=scores(all_domains, domain_ids),
         levels=answered,
     )
 
@@ -239,7 +240,9 @@ def steps_to_band(pack: Pack, evaluation: Evaluation, band: PredicateBand) -> Ba
         Move(n, start[n], to, (to - start[n]) * pack.indicator(n).weight / HUNDRED, answered=n in answered)
         for n, to in taken.items()
     ]
-    return BandTarget(band, gap, reachable, steps if reachable else 0, moves if reachable else [], round_half_up(exact) if reachable else None)
+    if not reachable:
+        return BandTarget(band, gap, reachable=False, steps=0, moves=[], index_after=None)
+    return BandTarget(band, gap, reachable=True, steps=steps, moves=moves, index_after=round_half_up(exact))
 
 
 def band_targets(pack: Pack, evaluation: Evaluation, count: int = 2) -> list[BandTarget]:

@@ -7,7 +7,7 @@ configured URL, without touching the callers.
 
 from __future__ import annotations
 
-
+import builtins
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,8 +15,22 @@ from pathlib import Path
 from typing import Protocol
 
 from storage.models import (
-    Answer, AnswerChange, Assignment, Evidence, GroupLink, Institution, InstitutionKind, Invitation, Member, Period,
-    PendingAssignment, PeriodProgress, PeriodStatus, ReminderSchedule, Role, Stage,
+    Answer,
+    AnswerChange,
+    Assignment,
+    Evidence,
+    GroupLink,
+    Institution,
+    InstitutionKind,
+    Invitation,
+    Member,
+    PendingAssignment,
+    Period,
+    PeriodProgress,
+    PeriodStatus,
+    ReminderSchedule,
+    Role,
+    Stage,
 )
 
 
@@ -40,7 +54,8 @@ class Members(Protocol):
 
 
 class Invitations(Protocol):
-    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime, max_uses: int = 1) -> Invitation: ...
+    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime,
+                     max_uses: int = 1) -> Invitation: ...
     async def get(self, code: str) -> Invitation | None: ...
     async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None,
                      username: str | None = None) -> Member: ...
@@ -70,8 +85,9 @@ class Answers(Protocol):
     async def list(self, period_id: int) -> list[Answer]: ...
     async def levels(self, period_id: int) -> dict[int, Decimal]: ...
     async def count(self, period_id: int) -> int: ...
-    async def history(self, period_id: int, indicator: int | None = None) -> list[AnswerChange]: ...
-    async def progress(self, period_ids: list[int] | None = None) -> list[PeriodProgress]: ...
+    # below the method `list`, the bare name means the method: hence `builtins.list`
+    async def history(self, period_id: int, indicator: int | None = None) -> builtins.list[AnswerChange]: ...
+    async def progress(self, period_ids: builtins.list[int] | None = None) -> builtins.list[PeriodProgress]: ...
 
 
 class EvidenceStore(Protocol):
@@ -92,7 +108,8 @@ class Groups(Protocol):
 
 
 class Assignments(Protocol):
-    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int, due_on: date | None = None) -> list[Assignment]: ...
+    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int,
+                     due_on: date | None = None) -> list[Assignment]: ...
     async def for_user(self, period_id: int, user_id: int) -> list[Assignment]: ...
     async def for_period(self, period_id: int) -> list[Assignment]: ...
     async def unassign(self, period_id: int, indicators: list[int]) -> int: ...
@@ -101,7 +118,8 @@ class Assignments(Protocol):
 
 
 class Reminders(Protocol):
-    async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None, timezone: str = "Asia/Jakarta") -> ReminderSchedule: ...
+    async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None,
+                  timezone: str = "Asia/Jakarta") -> ReminderSchedule: ...
     async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None: ...
     async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str, institution_id: int) -> ReminderSchedule: ...
     async def list(self, *, enabled_only: bool = True) -> list[ReminderSchedule]: ...
@@ -119,30 +137,43 @@ class ProcessedUpdates(Protocol):
 
 
 class Session(Protocol):
-    """The repositories of one connection; inside a transaction, ``savepoint()`` undoes what a
-    block wrote when the block raises, and keeps the rest of the transaction."""
+    """The repositories bound to one connection. Read-only members, so that an implementation may
+    hold its own repository classes (a settable protocol member would have to match exactly).
+    Inside a transaction, ``savepoint()`` undoes what a block wrote when the block raises, and
+    keeps the rest of the transaction."""
 
-    institutions: Institutions
-    members: Members
-    invitations: Invitations
-    periods: Periods
-    answers: Answers
-    evidence: EvidenceStore
-    groups: Groups
-    assignments: Assignments
-    reminders: Reminders
-    positions: Positions
-    updates: ProcessedUpdates
+    @property
+    def institutions(self) -> Institutions: ...
+    @property
+    def members(self) -> Members: ...
+    @property
+    def invitations(self) -> Invitations: ...
+    @property
+    def periods(self) -> Periods: ...
+    @property
+    def answers(self) -> Answers: ...
+    @property
+    def evidence(self) -> EvidenceStore: ...
+    @property
+    def groups(self) -> Groups: ...
+    @property
+    def assignments(self) -> Assignments: ...
+    @property
+    def reminders(self) -> Reminders: ...
+    @property
+    def positions(self) -> Positions: ...
+    @property
+    def updates(self) -> ProcessedUpdates: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class Storage(Protocol):
-    read: Session
+    """The database: reads through :attr:`read`, each unit of work in one :meth:`transaction`."""
+
+    @property
+    def read(self) -> Session: ...
 
     def transaction(self) -> AbstractAsyncContextManager[Session]: ...
     async def backup(self, destination: Path) -> None: ...
     async def close(self) -> None: ...
-
-
-

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TypeAlias
 
 import aiosqlite
 
@@ -14,6 +14,9 @@ from storage.errors import StorageError
 
 Clock = Callable[[], datetime]
 Row = sqlite3.Row
+SQLValue: TypeAlias = str | int | float | bytes | None
+"""What a query parameter may be: the types sqlite3 binds without an adapter."""
+Params: TypeAlias = Sequence[SQLValue]
 
 
 class Repository:
@@ -24,20 +27,27 @@ class Repository:
     def _now(self) -> str:
         return self._clock().isoformat()
 
-    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+    async def _execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         try:
             return await self._conn.execute(sql, params)
         except sqlite3.Error as exc:
             raise StorageError(f"database error: {exc}") from exc
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    async def _insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT of one row; the new row's id."""
+        cursor = await self._execute(sql, params)
+        if cursor.lastrowid is None:  # sqlite3 sets it after every successful INSERT
+            raise StorageError(f"database error: no row id after {sql.split('(', 1)[0].strip()!r}")
+        return cursor.lastrowid
+
+    async def _one(self, sql: str, params: Params = ()) -> Row | None:
         cursor = await self._execute(sql, params)
         try:
             return await cursor.fetchone()
         finally:
             await cursor.close()
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Row]:
+    async def _all(self, sql: str, params: Params = ()) -> Iterable[Row]:
         cursor = await self._execute(sql, params)
         try:
             return await cursor.fetchall()
@@ -45,17 +55,29 @@ class Repository:
             await cursor.close()
 
 
+# Conversions between column values and record fields. A ``*_or_none`` function is for a nullable
+# column; the others are for NOT NULL columns, so the record field they fill is never None.
+
+
 def to_x100(level: Decimal) -> int:
     return int((level * 100).to_integral_value())
 
 
-def from_x100(value: int | None) -> Decimal | None:
-    return None if value is None else (Decimal(value) / 100).normalize() if value % 100 else Decimal(value // 100)
+def from_x100(value: int) -> Decimal:
+    return (Decimal(value) / 100).normalize() if value % 100 else Decimal(value // 100)
 
 
-def parse_time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+def from_x100_or_none(value: int | None) -> Decimal | None:
+    return None if value is None else from_x100(value)
 
 
-def parse_date(value: str | None) -> date | None:
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def parse_time_or_none(value: str | None) -> datetime | None:
+    return None if value is None else parse_time(value)
+
+
+def parse_date_or_none(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)

@@ -10,6 +10,7 @@ never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import repositories
 from storage.errors import StorageError
 from storage.sqlite import migrations
 from storage.sqlite.base import Clock
@@ -26,6 +28,7 @@ from storage.sqlite.institutions import InstitutionRepository, InvitationReposit
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -63,11 +66,16 @@ class Session:
         try:
             yield
         except BaseException:
-            await self._conn.execute(f"ROLLBACK TO {name}")
-            await self._conn.execute(f"RELEASE {name}")
+            try:
+                await self._conn.execute(f"ROLLBACK TO {name}")
+                await self._conn.execute(f"RELEASE {name}")
+            except sqlite3.Error:  # the enclosing transaction's rollback undoes it; keep the original error
+                log.warning("rollback to savepoint %s failed", name, exc_info=True)
             raise
-        else:
+        try:
             await self._conn.execute(f"RELEASE {name}")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot release a savepoint: {exc}") from exc
 
 
 async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
@@ -96,7 +104,11 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
-        """One unit of work: commits when the block ends, rolls back if it raises."""
+        """One unit of work: commits when the block ends, rolls back if it raises.
+
+        A failed COMMIT raises :class:`StorageError`; the error the block raised, or the failed
+        COMMIT, is never replaced by an error of the rollback that follows.
+        """
         async with self._lock:
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
@@ -105,14 +117,28 @@ class Database:
             try:
                 yield Session(self._writer, self.clock)
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._rollback()
                 raise
             else:
                 try:
                     await self._writer.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    await self._writer.execute("ROLLBACK")
+                    await self._rollback()
                     raise StorageError(f"commit failed: {exc}") from exc
+
+    async def _rollback(self) -> None:
+        """Undo the writer's open transaction, if one is still open; log, never raise, a failure.
+
+        SQLite may have rolled back by itself already (after a failed COMMIT, a full disk, an I/O
+        error...): then ROLLBACK would fail with "no transaction is active". Only ever called with
+        an exception on its way to the caller, which is the one to report.
+        """
+        if not self._writer.in_transaction:
+            return
+        try:
+            await self._writer.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("rollback failed on %s", self.path, exc_info=True)
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy through SQLite's online backup API, while writes go on."""
@@ -147,3 +173,9 @@ async def open_database(path: Path | str, *, clock: Clock | None = None, upgrade
         await writer.close()
         raise
     return Database(path, writer, reader, clock or _utc_now)
+
+
+def _implements_the_contract(database: Database) -> repositories.Storage:
+    """Never called: lets mypy check that :class:`Database` satisfies :class:`storage.repositories.Storage`."""
+    return database
+

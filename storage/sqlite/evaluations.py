@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound
 from storage.models import (
-    MAX_EXPLANATION_CHARS, Answer, AnswerChange, AnswerStatus, ChangeKind, Evidence, Period, PeriodProgress,
-    PeriodStatus, Stage, StageDates,
+    MAX_EXPLANATION_CHARS,
+    Answer,
+    AnswerChange,
+    AnswerStatus,
+    ChangeKind,
+    Evidence,
+    Period,
+    PeriodProgress,
+    PeriodStatus,
+    Stage,
+    StageDates,
 )
-from storage.sqlite.base import Repository, Row, from_x100, parse_date, parse_time, to_x100
+from storage.sqlite.base import Repository, Row, from_x100, from_x100_or_none, parse_date_or_none, parse_time, parse_time_or_none, to_x100
 from storage.sqlite.institutions import InstitutionRepository
 
 MAX_REASON_CHARS = 500
@@ -27,7 +37,7 @@ def _answer(row: Row) -> Answer:
 def _change(row: Row) -> AnswerChange:
     return AnswerChange(
         id=row["id"], period_id=row["period_id"], indicator=row["indicator"], kind=row["kind"],
-        old_level=from_x100(row["old_level_x100"]), new_level=from_x100(row["new_level_x100"]),
+        old_level=from_x100_or_none(row["old_level_x100"]), new_level=from_x100_or_none(row["new_level_x100"]),
         old_explanation=row["old_explanation"], new_explanation=row["new_explanation"],
         by=row["by_user"], at=parse_time(row["at"]), reason=row["reason"],
     )
@@ -46,16 +56,17 @@ class PeriodRepository(Repository):
             raise InvalidInput(f"invalid framework shape: levels {level_min}..{level_max}, {indicator_count} indicators")
         if await self.find(institution_id, year) is not None:
             raise InvalidInput(f"institution {institution_id} already has a period for {year}")
-        cursor = await self._execute(
+        period_id = await self._insert(
             """INSERT INTO periods (institution_id, year, framework, level_min, level_max, fractional, indicator_count,
                                     require_explanation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (institution_id, year, framework, level_min, level_max, int(fractional), indicator_count, int(require_explanation), self._now()),
+            (institution_id, year, framework, level_min, level_max, int(fractional), indicator_count, int(require_explanation),
+             self._now()),
         )
-        return await self.require(cursor.lastrowid)
+        return await self.require(period_id)
 
     async def _period(self, row: Row) -> Period:
         stages = [
-            StageDates(stage=s["stage"], starts_on=parse_date(s["starts_on"]), ends_on=parse_date(s["ends_on"]))
+            StageDates(stage=s["stage"], starts_on=parse_date_or_none(s["starts_on"]), ends_on=parse_date_or_none(s["ends_on"]))
             for s in await self._all("SELECT * FROM period_stages WHERE period_id = ? ORDER BY stage", (row["id"],))
         ]
         return Period(
@@ -218,7 +229,9 @@ class AnswerRepository(Repository):
             if answer.status is AnswerStatus.FINAL:
                 continue
             await self._execute("UPDATE answers SET status = 'final' WHERE period_id = ? AND indicator = ?", (period_id, number))
-            await self._history(period_id, number, ChangeKind.LOCK, answer.level, answer.level, answer.explanation, answer.explanation, by, now, None)
+            await self._history(
+                period_id, number, ChangeKind.LOCK, answer.level, answer.level, answer.explanation, answer.explanation, by, now, None,
+            )
             locked.append(number)
         return locked
 
@@ -233,7 +246,9 @@ class AnswerRepository(Repository):
             raise InvalidInput(f"indicator {indicator} of period {period_id} is not final")
         now = self._now()
         await self._execute("UPDATE answers SET status = 'draft' WHERE period_id = ? AND indicator = ?", (period_id, indicator))
-        await self._history(period_id, indicator, ChangeKind.REOPEN, answer.level, answer.level, answer.explanation, answer.explanation, by, now, reason)
+        await self._history(
+            period_id, indicator, ChangeKind.REOPEN, answer.level, answer.level, answer.explanation, answer.explanation, by, now, reason,
+        )
         reopened = await self.get(period_id, indicator)
         assert reopened is not None
         return reopened
@@ -243,22 +258,24 @@ class AnswerRepository(Repository):
 
     async def levels(self, period_id: int) -> dict[int, Decimal]:
         rows = await self._all("SELECT indicator, level_x100 FROM answers WHERE period_id = ?", (period_id,))
-        return {r["indicator"]: from_x100(r["level_x100"]) for r in rows}  # type: ignore[misc]
+        return {r["indicator"]: from_x100(r["level_x100"]) for r in rows}
 
     async def count(self, period_id: int) -> int:
         row = await self._one("SELECT COUNT(*) FROM answers WHERE period_id = ?", (period_id,))
         return int(row[0]) if row else 0
 
-    async def history(self, period_id: int, indicator: int | None = None) -> list[AnswerChange]:
+    # below the method `list`, the bare name means the method: hence `builtins.list`
+    async def history(self, period_id: int, indicator: int | None = None) -> builtins.list[AnswerChange]:
         if indicator is None:
             rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? ORDER BY id", (period_id,))
         else:
             rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? AND indicator = ? ORDER BY id", (period_id, indicator))
         return [_change(r) for r in rows]
 
-    async def progress(self, period_ids: list[int] | None = None) -> list[PeriodProgress]:
+    async def progress(self, period_ids: builtins.list[int] | None = None) -> builtins.list[PeriodProgress]:
         """Answered and final counts, last update and answers per member, for many periods at once."""
-        where, params = "", ()
+        where = ""
+        params: tuple[int, ...] = ()
         if period_ids is not None:
             if not period_ids:
                 return []
@@ -279,7 +296,7 @@ class AnswerRepository(Repository):
         return [
             PeriodProgress(
                 period_id=r["period_id"], institution_id=r["institution_id"], answered=r["answered"], final=r["final"] or 0,
-                last_update=parse_time(r["last_update"]), by_member=members.get(r["period_id"], {}),
+                last_update=parse_time_or_none(r["last_update"]), by_member=members.get(r["period_id"], {}),
             )
             for r in rows
         ]
@@ -331,5 +348,7 @@ class EvidenceRepository(Repository):
 
     async def uses(self, evidence_id: int) -> list[tuple[int, int]]:
         """(period_id, indicator) of every answer the document supports."""
-        rows = await self._all("SELECT period_id, indicator FROM evidence_links WHERE evidence_id = ? ORDER BY period_id, indicator", (evidence_id,))
+        rows = await self._all(
+            "SELECT period_id, indicator FROM evidence_links WHERE evidence_id = ? ORDER BY period_id, indicator", (evidence_id,)
+        )
         return [(r["period_id"], r["indicator"]) for r in rows]

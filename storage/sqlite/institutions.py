@@ -7,7 +7,7 @@ from datetime import datetime
 
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import MAX_NAME_CHARS, Institution, InstitutionKind, Invitation, Member, Role
-from storage.sqlite.base import Repository, Row, parse_time
+from storage.sqlite.base import Repository, Row, parse_time, parse_time_or_none
 
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: fits Telegram's 64-character start parameter
 
@@ -20,7 +20,7 @@ def _member(row: Row) -> Member:
     return Member(
         institution_id=row["institution_id"], user_id=row["user_id"], display_name=row["display_name"],
         language=row["language"], role=row["role"], active=bool(row["active"]),
-        joined_at=parse_time(row["joined_at"]), removed_at=parse_time(row["removed_at"]), username=row["username"],
+        joined_at=parse_time(row["joined_at"]), removed_at=parse_time_or_none(row["removed_at"]), username=row["username"],
     )
 
 
@@ -45,11 +45,11 @@ class InstitutionRepository(Repository):
             kind = InstitutionKind(kind)
         except ValueError:
             raise InvalidInput(f"unknown institution kind {kind!r}; use one of {[k.value for k in InstitutionKind]}") from None
-        cursor = await self._execute(
+        institution_id = await self._insert(
             "INSERT INTO institutions (name, kind, region, created_at) VALUES (?, ?, ?, ?)",
             (_clean_name(name, "institution name"), kind.value, region.strip() if region else None, self._now()),
         )
-        institution = await self.get(cursor.lastrowid)
+        institution = await self.get(institution_id)
         assert institution is not None
         return institution
 
@@ -114,13 +114,14 @@ class MemberRepository(Repository):
 
     async def set_username(self, user_id: int, username: str | None) -> None:
         """Keep the user's @username current in every institution (Telegram users may change it)."""
-        await self._execute(
-            "UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (_clean_username(username), user_id, _clean_username(username))
-        )
+        clean = _clean_username(username)
+        await self._execute("UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (clean, user_id, clean))
 
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
         await self._require(institution_id, user_id)
-        await self._execute("UPDATE members SET role = ? WHERE institution_id = ? AND user_id = ?", (Role(role).value, institution_id, user_id))
+        await self._execute(
+            "UPDATE members SET role = ? WHERE institution_id = ? AND user_id = ?", (Role(role).value, institution_id, user_id)
+        )
         return await self._require(institution_id, user_id)
 
     async def remove(self, institution_id: int, user_id: int) -> Member:
@@ -139,13 +140,15 @@ class MemberRepository(Repository):
 
 
 class InvitationRepository(Repository):
-    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime, max_uses: int = 1) -> Invitation:
+    async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime,
+                     max_uses: int = 1) -> Invitation:
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         if max_uses < 1:
             raise InvalidInput(f"max_uses must be at least 1, got {max_uses}")
         code = secrets.token_urlsafe(INVITE_CODE_BYTES)
         await self._execute(
-            "INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
             (code, institution_id, Role(role).value, created_by, self._now(), expires_at.isoformat(), max_uses),
         )
         invitation = await self.get(code)

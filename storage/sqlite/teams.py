@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Assignment, GroupLink, PendingAssignment, ReminderSchedule
-from storage.sqlite.base import Repository, Row, parse_date, parse_time
+from storage.sqlite.base import Repository, Row, parse_date_or_none, parse_time, parse_time_or_none
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
 
@@ -22,14 +22,14 @@ def _link(row: Row) -> GroupLink:
 def _assignment(row: Row) -> Assignment:
     return Assignment(
         period_id=row["period_id"], indicator=row["indicator"], user_id=row["user_id"], assigned_by=row["assigned_by"],
-        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date(row["due_on"]),
+        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date_or_none(row["due_on"]),
     )
 
 
 def _schedule(row: Row) -> ReminderSchedule:
     return ReminderSchedule(
         id=row["id"], kind=row["kind"], institution_id=row["institution_id"], chat_id=row["chat_id"], hour=row["hour"],
-        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time(row["last_sent_at"]),
+        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time_or_none(row["last_sent_at"]),
     )
 
 
@@ -51,7 +51,8 @@ class GroupRepository(Repository):
         return _link(row) if row else None
 
     async def for_institution(self, institution_id: int) -> list[GroupLink]:
-        return [_link(r) for r in await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))]
+        rows = await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))
+        return [_link(r) for r in rows]
 
     async def unlink(self, chat_id: int) -> bool:
         cursor = await self._execute("DELETE FROM group_links WHERE chat_id = ?", (chat_id,))
@@ -78,7 +79,8 @@ class GroupRepository(Repository):
 
 
 class AssignmentRepository(Repository):
-    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int, due_on: date | None = None) -> list[Assignment]:
+    async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int,
+                     due_on: date | None = None) -> list[Assignment]:
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
         bad = [n for n in indicators if not 1 <= n <= period.indicator_count]
         if bad:
@@ -110,11 +112,11 @@ class AssignmentRepository(Repository):
     async def add_pending(self, *, period_id: int, indicators: list[int], due_on: date | None, created_by: int) -> PendingAssignment:
         """Keep what a /tugaskan asked for until the lead picks the member from its buttons."""
         await PeriodRepository(self._conn, self._clock).require(period_id)
-        cursor = await self._execute(
+        pending_id = await self._insert(
             "INSERT INTO pending_assignments (period_id, indicators, due_on, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
             (period_id, json.dumps(sorted(indicators)), due_on.isoformat() if due_on else None, created_by, self._now()),
         )
-        pending = await self._pending(cursor.lastrowid)
+        pending = await self._pending(pending_id)
         assert pending is not None
         return pending
 
@@ -126,13 +128,13 @@ class AssignmentRepository(Repository):
         await self._execute("UPDATE pending_assignments SET used_at = ? WHERE id = ? AND used_at IS NULL", (self._now(), pending_id))
         return pending
 
-    async def _pending(self, pending_id: int | None) -> PendingAssignment | None:
+    async def _pending(self, pending_id: int) -> PendingAssignment | None:
         row = await self._one("SELECT * FROM pending_assignments WHERE id = ?", (pending_id,))
         if row is None:
             return None
         return PendingAssignment(
-            id=row["id"], period_id=row["period_id"], indicators=json.loads(row["indicators"]), due_on=parse_date(row["due_on"]),
-            created_by=row["created_by"], created_at=parse_time(row["created_at"]), used_at=parse_time(row["used_at"]),
+            id=row["id"], period_id=row["period_id"], indicators=json.loads(row["indicators"]), due_on=parse_date_or_none(row["due_on"]),
+            created_by=row["created_by"], created_at=parse_time(row["created_at"]), used_at=parse_time_or_none(row["used_at"]),
         )
 
 
@@ -142,11 +144,11 @@ class ReminderRepository(Repository):
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
-        cursor = await self._execute(
+        schedule_id = await self._insert(
             "INSERT INTO reminder_schedules (kind, institution_id, chat_id, hour, minute, timezone) VALUES (?, ?, ?, ?, ?, ?)",
             (kind, institution_id, chat_id, hour, minute, timezone),
         )
-        return await self._require(cursor.lastrowid)
+        return await self._require(schedule_id)
 
     async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None:
         row = await self._one("SELECT * FROM reminder_schedules WHERE kind = ? AND chat_id = ?", (kind, chat_id))
@@ -179,7 +181,7 @@ class ReminderRepository(Repository):
         await self._execute("UPDATE reminder_schedules SET last_sent_at = ? WHERE id = ?", (at.isoformat(), schedule_id))
         return await self._require(schedule_id)
 
-    async def _require(self, schedule_id: int | None) -> ReminderSchedule:
+    async def _require(self, schedule_id: int) -> ReminderSchedule:
         row = await self._one("SELECT * FROM reminder_schedules WHERE id = ?", (schedule_id,))
         if row is None:
             raise NotFound(f"reminder schedule {schedule_id} does not exist")

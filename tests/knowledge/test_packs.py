@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import pytest
 import yaml

@@ -38,7 +38,7 @@ async def test_rerunning_is_a_no_op(tmp_path: Path) -> None:
         await conn.close()
 
 
-@pytest.mark.parametrize("start", range(0, len(migrations.available())))
+@pytest.mark.parametrize("start", range(len(migrations.available())))
 async def test_upgrade_from_every_earlier_version_keeps_the_data(tmp_path: Path, start: int) -> None:
     path = tmp_path / "spbe.sqlite3"
     conn = await connect(path)
@@ -46,7 +46,9 @@ async def test_upgrade_from_every_earlier_version_keeps_the_data(tmp_path: Path,
         await migrations.upgrade(conn, target=start)
         assert await migrations.current_version(conn) == start
         if start >= 1:  # data valid at version 1 onwards
-            await conn.execute("INSERT INTO institutions (name, kind, created_at) VALUES ('Kab A', 'kabupaten', '2025-01-01T00:00:00+00:00')")
+            await conn.execute(
+                "INSERT INTO institutions (name, kind, created_at) VALUES ('Kab A', 'kabupaten', '2025-01-01T00:00:00+00:00')"
+            )
     finally:
         await conn.close()
     db = await open_database(path)

@@ -19,7 +19,8 @@ async def test_saving_an_answer_writes_its_history(db: Database) -> None:
     async with db.transaction() as tx:
         await tx.answers.save(period_id=period, indicator=12, level=2, explanation=None, by=7)
     async with db.transaction() as tx:
-        answer = await tx.answers.save(period_id=period, indicator=12, level=3, explanation="Fakta: Perwal 5/2024. Analisis: lengkap.", by=7)
+        text = "Fakta: Perwal 5/2024. Analisis: lengkap."
+        answer = await tx.answers.save(period_id=period, indicator=12, level=3, explanation=text, by=7)
     assert (answer.level, answer.status) == (Decimal(3), AnswerStatus.DRAFT)
     history = await db.read.answers.history(period, 12)
     assert [(h.kind, h.old_level, h.new_level) for h in history] == [
@@ -101,7 +102,10 @@ async def test_lock_and_reopen_leave_an_audit_trail(db: Database) -> None:
         assert reopened.status is AnswerStatus.DRAFT
         await tx.answers.save(period_id=period, indicator=1, level=4, explanation=None, by=7)
     kinds = [(h.kind, h.by, h.reason) for h in await db.read.answers.history(period, 1)]
-    assert kinds == [(ChangeKind.ANSWER, 7, None), (ChangeKind.LOCK, 1, None), (ChangeKind.REOPEN, 1, "bukti baru dari Bappeda"), (ChangeKind.EDIT, 7, None)]
+    assert kinds == [
+        (ChangeKind.ANSWER, 7, None), (ChangeKind.LOCK, 1, None), (ChangeKind.REOPEN, 1, "bukti baru dari Bappeda"),
+        (ChangeKind.EDIT, 7, None),
+    ]
 
 
 async def test_the_same_update_processed_twice_is_stored_once(db: Database) -> None:
@@ -129,8 +133,12 @@ async def test_invitations_are_single_use_and_expire(tmp_path) -> None:
     try:
         async with db.transaction() as tx:
             institution = await tx.institutions.create(name="Kementerian Contoh", kind="kementerian")
-            invite = await tx.invitations.create(institution_id=institution.id, role=Role.OFFICER, created_by=1, expires_at=now + timedelta(days=7))
-            old = await tx.invitations.create(institution_id=institution.id, role=Role.OFFICER, created_by=1, expires_at=now - timedelta(seconds=1))
+            invite = await tx.invitations.create(
+                institution_id=institution.id, role=Role.OFFICER, created_by=1, expires_at=now + timedelta(days=7)
+            )
+            old = await tx.invitations.create(
+                institution_id=institution.id, role=Role.OFFICER, created_by=1, expires_at=now - timedelta(seconds=1)
+            )
         assert 16 <= len(invite.code) <= 32 and invite.code.replace("-", "").replace("_", "").isalnum()
         async with db.transaction() as tx:
             member = await tx.invitations.redeem(invite.code, user_id=50, display_name="Rina")
@@ -183,7 +191,10 @@ async def test_a_savepoint_undoes_only_its_block(db: Database) -> None:
 async def test_evidence_is_stored_once_and_supports_several_answers(db: Database) -> None:
     institution, period = await make_period(db)
     async with db.transaction() as tx:
-        first = await tx.evidence.add(institution_id=institution, file_id="f1", file_unique_id="u1", kind="document", uploaded_by=7, file_name="perbup-arsitektur.pdf", size=1200)
+        first = await tx.evidence.add(
+            institution_id=institution, file_id="f1", file_unique_id="u1", kind="document", uploaded_by=7,
+            file_name="perbup-arsitektur.pdf", size=1200,
+        )
         again = await tx.evidence.add(institution_id=institution, file_id="f1b", file_unique_id="u1", kind="document", uploaded_by=7)
         await tx.evidence.link(first.id, period, 1, by=7)
         await tx.evidence.link(first.id, period, 11, by=7)
