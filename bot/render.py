@@ -8,37 +8,19 @@ from __future__ import annotations
 
 import html
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
 
+from bot.formats import format_number, format_weight
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "TEMPLATES", "Renderer", "default_renderer", "format_number",
+           "format_weight", "language_of", "plain", "progress_bar"]
+
 TEMPLATES = Path(__file__).parent / "templates"
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
-
-
-def language_of(code: str | None) -> str:
-    """Map a Telegram language code ("en-US", "id") to a template language; Indonesian by default."""
-    if code and code.split("-")[0].lower() == "en":
-        return "en"
-    return DEFAULT_LANGUAGE
-
-
-def format_number(value: Decimal | float | int | None, lang: str = DEFAULT_LANGUAGE, places: int = 2) -> str:
-    """3.28 -> "3,28" in Indonesian, "3.28" in English; None -> "–"."""
-    if value is None:
-        return "–"
-    quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
-    return text.replace(".", ",") if lang == "id" else text
-
-
-def format_weight(value: Decimal | float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A weight in percent without trailing zeros beyond two places: 2.5 -> "2,50%"."""
-    return format_number(value, lang) + "%"
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
