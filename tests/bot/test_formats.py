@@ -15,6 +15,7 @@ from bot.formats import (
     format_time,
     format_weight,
 )
+from bot.render import Renderer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -67,3 +68,18 @@ def test_a_moment_is_its_date_and_time_joined_as_the_language_joins_them() -> No
     moment = datetime(2026, 12, 1, 14, 5, tzinfo=JAKARTA)
     assert format_datetime(moment, "id") == "1 Desember 2026 14.05 WIB"
     assert format_datetime(moment, "en") == "1 December 2026, 14:05 WIB"
+
+
+def test_templates_format_dates_and_numbers_for_the_reader() -> None:
+    renderer = Renderer()
+    deadline = {"stage": "penilaian_mandiri", "starts": date(2026, 12, 1), "ends": date(2026, 12, 5)}
+    assert renderer.macro("short", "deadline_set", "id", **deadline) == "🗓 Tenggat penilaian mandiri: 1 Desember 2026 s.d. 5 Desember 2026."
+    assert "1 December 2026 to 5 December 2026" in renderer.macro("short", "deadline_set", "en", **deadline)
+    invite = {"institution": "Kab. Contoh", "role": "officer", "link": "https://t.me/x?start=C", "code": "C",
+              "expires": datetime(2026, 12, 8, 7, 5, tzinfo=UTC).astimezone(JAKARTA)}
+    assert "berlaku sampai 8 Desember 2026 14.05 WIB" in renderer.macro("short", "invite_created", "id", **invite)
+    assert "valid until 8 December 2026, 14:05 WIB" in renderer.macro("short", "invite_created", "en", **invite)
+    page = renderer.env.from_string("{{ num(x) }} {{ pct(x) }} {{ d|date }} {{ t|time }} {{ t|datetime }}")
+    moment = datetime(2026, 12, 1, 14, 5, tzinfo=JAKARTA)
+    assert page.render(x=Decimal("0.125"), d=date(2026, 12, 20), t=moment) == \
+        "0,13 0,13% 20 Desember 2026 14.05 WIB 1 Desember 2026 14.05 WIB"

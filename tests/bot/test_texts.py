@@ -88,6 +88,12 @@ def test_every_view_the_engine_names_has_a_template() -> None:
     assert views <= set(template_names())
 
 
+def test_no_text_shows_an_iso_date() -> None:
+    for lang in LANGUAGES:
+        for key, text in texts(lang).items():
+            assert not re.search(r"\d{4}-\d{2}-\d{2}", text), f"{lang} {key}: {text!r}"
+
+
 def _write_catalog(directory: Path, lang: str, entries: dict[str, str]) -> None:
     catalog = Catalog(locale=lang)
     for key, text in entries.items():
