@@ -21,7 +21,9 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.render import Renderer, language_of
+from bot import catalogs
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
+from bot.render import Renderer
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
 from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event, topic_of
@@ -31,77 +33,18 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 8000
 REMINDER_TICK_SECONDS = 60
-PRIVATE_MENU = {
-    "id": [
-        ("mulai", "Lanjutkan evaluasi (kartu indikator)"),
-        ("ringkasan", "Indeks, predikat dan langkah berikutnya"),
-        ("daftar", "Daftar indikator dan statusnya"),
-        ("loncat", "Buka indikator tertentu: /loncat 12"),
-        ("tugas", "Indikator yang ditugaskan kepada Anda"),
-        ("tanya", "Tanya tentang kerangka evaluasi"),
-        ("riwayat", "Riwayat perubahan satu indikator"),
-        ("progres", "Koordinator: tabel progres lengkap"),
-        ("undang", "Koordinator: buat tautan undangan"),
-        ("anggota", "Koordinator: peran dan anggota tim"),
-        ("tugaskan", "Koordinator: tugaskan indikator"),
-        ("tenggat", "Tenggat tahapan evaluasi"),
-        ("kunci", "Koordinator: kunci jawaban final"),
-        ("buka", "Koordinator: buka kembali jawaban final"),
-        ("periode", "Koordinator: pilih tahun dan kerangka"),
-        ("penjelasan", "Koordinator: wajibkan atau bebaskan penjelasan"),
-        ("gabung", "Gabung dengan kode undangan"),
-        ("batal", "Batalkan input yang ditunggu"),
-        ("bantuan", "Bantuan"),
-    ],
-    "en": [
-        ("mulai", "Continue the evaluation (indicator card)"),
-        ("ringkasan", "Index, predicate and next steps"),
-        ("daftar", "Indicators and their status"),
-        ("loncat", "Open one indicator: /loncat 12"),
-        ("tugas", "Indicators assigned to you"),
-        ("tanya", "Ask about the framework"),
-        ("riwayat", "History of one indicator"),
-        ("progres", "Leads: the full progress table"),
-        ("undang", "Leads: create an invitation link"),
-        ("anggota", "Leads: team members and roles"),
-        ("tugaskan", "Leads: assign indicators"),
-        ("tenggat", "Deadlines of the evaluation stages"),
-        ("kunci", "Leads: lock final answers"),
-        ("buka", "Leads: reopen a final answer"),
-        ("periode", "Leads: choose year and framework"),
-        ("penjelasan", "Leads: make the penjelasan required or optional"),
-        ("gabung", "Join with an invitation code"),
-        ("batal", "Cancel the awaited input"),
-        ("bantuan", "Help"),
-    ],
-}
-GROUP_MENU = {
-    "id": [
-        ("progres", "Ringkasan progres tim"),
-        ("tanya", "Tanya tentang kerangka evaluasi"),
-        ("tugaskan", "Koordinator: tugaskan indikator"),
-        ("tenggat", "Tenggat tahapan evaluasi"),
-        ("pengingat", "Koordinator: jam pengingat harian"),
-        ("kunci", "Koordinator: kunci jawaban final"),
-        ("hubungkan", "Koordinator: hubungkan grup dengan instansi"),
-        ("putuskan", "Koordinator: putuskan grup dari instansi"),
-        ("bantuan", "Bantuan"),
-    ],
-    "en": [
-        ("progres", "Team progress summary"),
-        ("tanya", "Ask about the framework"),
-        ("tugaskan", "Leads: assign indicators"),
-        ("tenggat", "Deadlines of the evaluation stages"),
-        ("pengingat", "Leads: time of the daily reminder"),
-        ("kunci", "Leads: lock final answers"),
-        ("hubungkan", "Leads: link this group to the institution"),
-        ("putuskan", "Leads: unlink this group"),
-        ("bantuan", "Help"),
-    ],
-}
-ALL_COMMANDS = sorted(
-    set(COMMANDS) | set(COMMAND_ALIASES)
+# The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
+PRIVATE_MENU = (
+    "mulai", "ringkasan", "daftar", "loncat", "tugas", "tanya", "riwayat", "progres", "undang", "anggota", "tugaskan",
+    "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
 )
+GROUP_MENU = ("progres", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
+ALL_COMMANDS = sorted(set(COMMANDS) | set(COMMAND_ALIASES))
+
+
+def menu(scope: str, commands: tuple[str, ...], lang: str) -> list[BotCommand]:
+    """A command menu in ``lang``: the descriptions are the catalog entries ``menu.<scope>.<command>``."""
+    return [BotCommand(command, catalogs.text(f"menu.{scope}.{command}", lang)) for command in commands]
 
 
 def build_application(settings: Settings, *, rate_limit: bool = True) -> Application:
@@ -145,10 +88,10 @@ async def _post_init(application: Application) -> None:
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
     transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
     application.bot_data.update(resources=resources, engine=engine, transport=transport)
-    for lang, menu in PRIVATE_MENU.items():
-        await bot.set_my_commands([BotCommand(n, d) for n, d in menu], scope=BotCommandScopeAllPrivateChats(), language_code=None if lang == "id" else lang)
-    for lang, menu in GROUP_MENU.items():
-        await bot.set_my_commands([BotCommand(n, d) for n, d in menu], scope=BotCommandScopeAllGroupChats(), language_code=None if lang == "id" else lang)
+    for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own
+        language_code = None if lang == DEFAULT_LANGUAGE else lang
+        await bot.set_my_commands(menu("private", PRIVATE_MENU, lang), scope=BotCommandScopeAllPrivateChats(), language_code=language_code)
+        await bot.set_my_commands(menu("group", GROUP_MENU, lang), scope=BotCommandScopeAllGroupChats(), language_code=language_code)
     if application.job_queue is not None:
         # Schedules are rows in the database: each tick asks which are due, so a restart loses none.
         application.job_queue.run_repeating(_reminder_tick, interval=REMINDER_TICK_SECONDS, first=REMINDER_TICK_SECONDS, name="reminders")

@@ -1,44 +1,37 @@
-"""Rendering user-facing text from jinja2 templates, in Indonesian or English.
+"""Rendering user-facing text: one set of jinja2 templates, the words from the language's catalog.
 
-Templates are Telegram-flavoured HTML (``<b>``, ``<i>``, ``<code>``) with autoescape on; the
-terminal (console chat and CLI) shows the same templates as plain text via :func:`plain`.
+Templates (``bot/templates/*.html.j2``) hold the structure and call texts by key with jinja2's
+i18n extension in its new style: ``{{ _("card.unanswered") }}``, ``{{ _("card.heading",
+number=ind.number, total=47) }}``. With autoescape on, a catalog text is trusted Telegram HTML
+(``<b>``, ``<i>``, ``<code>``) and the values put into it are escaped. There is one jinja2
+environment per language, each with that language's catalog and its Babel formats (``num``,
+``pct``, ``|date``, ``|time``, ``|datetime``). The terminal (console chat and CLI) shows the same
+texts as plain text via :func:`plain`.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateNotFound, select_autoescape
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import Markup
+
+from bot.catalogs import LOCALES, load_translations
+from bot.formats import format_date, format_datetime, format_number, format_time, format_weight
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "TEMPLATES", "Renderer", "default_renderer", "format_number",
+           "format_weight", "language_of", "plain", "progress_bar"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
-
-
-def language_of(code: str | None) -> str:
-    """Map a Telegram language code ("en-US", "id") to a template language; Indonesian by default."""
-    if code and code.split("-")[0].lower() == "en":
-        return "en"
-    return DEFAULT_LANGUAGE
-
-
-def format_number(value: Decimal | float | int | None, lang: str = DEFAULT_LANGUAGE, places: int = 2) -> str:
-    """3.28 -> "3,28" in Indonesian, "3.28" in English; None -> "–"."""
-    if value is None:
-        return "–"
-    quantum = Decimal(1).scaleb(-places)
-    text = f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
-    return text.replace(".", ",") if lang == "id" else text
-
-
-def format_weight(value: Decimal | float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A weight in percent without trailing zeros beyond two places: 2.5 -> "2,50%"."""
-    return format_number(value, lang) + "%"
+# short:<name> replies and button labels without a macro of their own are the catalog entries
+# short.<name> and button.<name>; a macro is there only where a text needs logic.
+KEY_PREFIXES = {"short": "short", "buttons": "button"}
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -46,42 +39,75 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
+def localized(item: object, field: str, lang: str = DEFAULT_LANGUAGE) -> Any:
+    """A pack field in the reader's language: ``short_name_en`` in English where the pack fills it,
+    else the field itself (pack texts are Indonesian)."""
+    if lang != DEFAULT_LANGUAGE:
+        value = getattr(item, f"{field}_{lang}", None)
+        if value:
+            return value
+    return getattr(item, field)
+
+
+def _environment(directory: Path, lang: str, translations: Translations) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        num=lambda value, places=2: format_number(value, lang, places),
+        pct=lambda value: format_weight(value, lang),
+    )
+    env.filters.update(
+        bar=progress_bar,
+        date=partial(format_date, lang=lang),
+        time=partial(format_time, lang=lang),
+        datetime=partial(format_datetime, lang=lang),
+        local=partial(localized, lang=lang),
+    )
+    return env
+
+
 class Renderer:
-    def __init__(self, directory: Path = TEMPLATES) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(directory),
-            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
-        self.env.filters["bar"] = progress_bar
+    """Templates and catalogs for every language. ``lang`` outside :data:`LANGUAGES` is Indonesian."""
+
+    def __init__(self, directory: Path = TEMPLATES, locales: Path = LOCALES) -> None:
+        self.translations = load_translations(locales)
+        self.envs = {lang: _environment(directory, lang, self.translations[lang]) for lang in LANGUAGES}
+
+    @property
+    def env(self) -> Environment:
+        """The Indonesian environment, for parsing and inspecting templates."""
+        return self.envs[DEFAULT_LANGUAGE]
 
     def _template(self, name: str, lang: str) -> Template:
-        try:
-            return self.env.get_template(f"{lang}/{name}.html.j2")
-        except TemplateNotFound:
-            return self.env.get_template(f"{DEFAULT_LANGUAGE}/{name}.html.j2")
-
-    @staticmethod
-    def _helpers(lang: str) -> dict[str, Any]:
-        return {
-            "lang": lang,
-            "num": lambda v, places=2: format_number(v, lang, places),
-            "pct": lambda v: format_weight(v, lang),
-        }
+        return self.envs.get(lang, self.env).get_template(f"{name}.html.j2")
 
     def render(self, name: str, lang: str = DEFAULT_LANGUAGE, /, **context: Any) -> str:
-        """Render ``<lang>/<name>.html.j2``, falling back to Indonesian."""
-        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-        return _tidy(self._template(name, lang).render(**{**self._helpers(lang), **context}))
+        """Render the template ``<name>.html.j2`` in ``lang``."""
+        return _tidy(self._template(name, lang).render(**context))
 
     def macro(self, template: str, macro: str, lang: str = DEFAULT_LANGUAGE, /, **args: Any) -> str:
-        """Call ``macro`` of ``<lang>/<template>.html.j2`` (short replies, button labels)."""
-        lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-        module = self._template(template, lang).make_module(vars=self._helpers(lang))
-        return _tidy(str(getattr(module, macro)(**args)))
+        """Call ``macro`` of ``<template>.html.j2``; for ``short`` and ``buttons``, a name without a
+        macro is the catalog entry ``short.<name>`` or ``button.<name>``."""
+        function = getattr(self._template(template, lang).module, macro, None)
+        if function is None and template in KEY_PREFIXES:
+            return self.text(f"{KEY_PREFIXES[template]}.{macro}", lang, **args)
+        if function is None:
+            raise AttributeError(f"{template}.html.j2 has no macro {macro!r}")
+        return _tidy(str(function(**args)))
+
+    def text(self, key: str, lang: str = DEFAULT_LANGUAGE, /, **args: Any) -> str:
+        """One catalog entry with its ``%(name)s`` placeholders filled, the values escaped, as ``_()``
+        does in a template."""
+        translations = self.translations.get(lang, self.translations[DEFAULT_LANGUAGE])
+        return _tidy(str(Markup(translations.gettext(key)) % args))
 
 
 def _tidy(text: str) -> str:

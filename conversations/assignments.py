@@ -135,9 +135,9 @@ async def _assign_to(turn: Turn, period_id: int, member: Member, indicators: lis
     await turn.tx.assignments.assign(period_id=period_id, indicators=indicators, user_id=member.user_id,
                                      assigned_by=turn.user_id, due_on=due)
     listed = compact(indicators)
-    outcome = Outcome([short("assigned", name=member.display_name, indicators=listed, due=due.isoformat() if due else None)])
+    outcome = Outcome([short("assigned", name=member.display_name, indicators=listed, due=due)])
     if member.user_id != turn.user_id:
-        note = short("assigned_to_you", indicators=listed, due=due.isoformat() if due else None)
+        note = short("assigned_to_you", indicators=listed, due=due)
         note.chat_id, note.lang = member.user_id, member.language
         outcome.add(note)
     period = await turn.tx.periods.require(period_id)

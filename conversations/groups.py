@@ -84,7 +84,7 @@ async def summary_reply(tx: Session, packs: PackRegistry, group: GroupLink, loca
         return Reply("short:no_period_yet", {"institution": institution.name}, chat_id=group.chat_id, summary=True,
                      summary_message_id=group.summary_message_id)
     facts = await progress(tx, packs.get(period.framework), institution, period, local_now.date())
-    return Reply("progress", {"p": facts, "digest": False, "as_of": local_now.strftime("%Y-%m-%d %H:%M")},
+    return Reply("progress", {"p": facts, "digest": False, "as_of": local_now},
                  chat_id=group.chat_id, summary=True, summary_message_id=group.summary_message_id)
 
 

@@ -90,7 +90,7 @@ async def history(turn: Turn, command: Command) -> Outcome:
     names = {m.user_id: m.display_name for m in members}
     zone = ZoneInfo(turn.config.timezone)
     changes = [
-        {"change": c, "at": c.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "by": names.get(c.by, str(c.by))}
+        {"change": c, "at": c.at.astimezone(zone), "by": names.get(c.by, str(c.by))}
         for c in await turn.tx.answers.history(period.id, int(number))
     ]
     return Outcome([Reply("history", {"pack": pack, "ind": pack.indicator(int(number)), "changes": changes})])

@@ -50,7 +50,7 @@ async def deadlines(turn: Turn, command: Command) -> Outcome:
     if starts and ends and starts > ends:
         raise Refusal("deadline_order")
     period = await turn.tx.periods.set_stage(period.id, stage, starts, ends)
-    outcome = Outcome([short("deadline_set", stage=stage.value, starts=starts and starts.isoformat(), ends=ends.isoformat())])
+    outcome = Outcome([short("deadline_set", stage=stage.value, starts=starts, ends=ends)])
     outcome.refresh.add(institution.id)
     return outcome
 
@@ -128,7 +128,7 @@ async def due_reminders(tx: Session, packs: PackRegistry, now: datetime) -> list
         institution = await tx.institutions.require(schedule.institution_id)
         local_now = now.astimezone(ZoneInfo(schedule.timezone))
         facts = await progress(tx, packs.get(period.framework), institution, period, local_now.date())
-        replies.append(Reply("progress", {"p": facts, "digest": True, "as_of": local_now.strftime("%Y-%m-%d %H:%M")},
+        replies.append(Reply("progress", {"p": facts, "digest": True, "as_of": local_now},
                              chat_id=group.chat_id))
         members = {m.user_id: m for m in await tx.members.list(institution.id)}
         for user_id, numbers in sorted(facts.overdue.items()):

@@ -135,8 +135,8 @@ async def create_invite(turn: Turn) -> Outcome:
     return Outcome([reply], toast="toast_done")
 
 
-def _when(turn: Turn, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(turn.config.timezone)).strftime("%Y-%m-%d %H:%M")
+def _when(turn: Turn, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(turn.config.timezone))
 
 
 async def join_command(turn: Turn, command: Command) -> Outcome:

@@ -3,6 +3,7 @@ reminders after a restart, final answers, member management, and every refusal."
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -113,7 +114,7 @@ def test_the_pacer_allows_one_summary_edit_per_interval_per_group() -> None:
 async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, citra = await linked_team(bot, operator)
     await lead.send("/tugaskan 12-13 @budi 2026-12-20", chat_id=GROUP)
-    assert "Indikator 12-13 ditugaskan kepada Budi, tenggat 2026-12-20" in bot.telegram.last(GROUP).text
+    assert "Indikator 12-13 ditugaskan kepada Budi, tenggat 20 Desember 2026" in bot.telegram.last(GROUP).text
     assert "Anda mendapat tugas indikator 12-13" in budi.last().text
 
     citra_said = citra.wrote(GROUP, "Saya bisa bantu aspek layanan publik")
@@ -130,10 +131,10 @@ async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, o
     assert card_number(budi.last()) == 13
     await budi.send("/tugas")
     tasks = budi.last().text
-    assert "✅ 12." in tasks and "⬜ 13." in tasks and "⬜ 21." in tasks and "s.d. 2026-12-20" in tasks
+    assert "✅ 12." in tasks and "⬜ 13." in tasks and "⬜ 21." in tasks and "s.d. 20 Desember 2026" in tasks
     await lead.send("/progres")  # the lead's full table, in private chat only
     table = lead.last().text
-    assert "12. Peta Rencana SPBE: level 3 oleh Budi · tugas Budi s.d. 2026-12-20" in table
+    assert "12. Peta Rencana SPBE: level 3 oleh Budi · tugas Budi s.d. 20 Desember 2026" in table
     assert "42. " in table and "tugas Citra" in table
 
     await lead.send("/tugaskan 99 @budi", chat_id=GROUP)
@@ -153,7 +154,10 @@ async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotR
     lead, budi, citra = await linked_team(bot, operator)
     bot.set_clock(datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA))
     await lead.send("/tenggat mandiri 2026-12-01 2026-12-05", chat_id=GROUP)
-    assert "Tenggat penilaian mandiri: 2026-12-01 s.d. 2026-12-05" in bot.telegram.last(GROUP).text
+    assert "Tenggat penilaian mandiri: 1 Desember 2026 s.d. 5 Desember 2026" in bot.telegram.last(GROUP).text
+    await lead.send("/undang")
+    await lead.press(lead.last(), "Anggota tim")
+    assert "berlaku sampai 8 Desember 2026 09.00 WIB" in lead.last().text  # a week, in the assistant's zone
     await lead.send("/tugaskan 1-3 @budi", chat_id=GROUP)
     await lead.send("/tugaskan 4 @citra", chat_id=GROUP)
     await citra.send("/mulai")
@@ -171,6 +175,8 @@ async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotR
     digest = bot.telegram.last(GROUP).text
     assert len(bot.telegram.chat_messages(GROUP)) == group_messages + 1
     assert "Pengingat harian" in digest and "⏰ Budi: 3 indikator" in digest and "(lewat)" in digest
+    assert "penilaian mandiri: 1 Desember 2026 s.d. 5 Desember 2026 (lewat)" in digest
+    assert "Diperbarui 6 Desember 2026 08.00 WIB" in digest
     assert "Pengingat Pemerintah Kabupaten Contoh: 3 indikator tugas Anda sudah lewat tenggat (1-3)" in budi.last().text
     assert "Pengingat" not in citra.last().text
     assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 30, tzinfo=JAKARTA)) == 0
@@ -212,6 +218,7 @@ async def test_final_answers_locked_reopened_and_traced(bot: BotRun, operator: F
     await budi.send("/riwayat 1")
     history = budi.last().text
     assert "Budi: menjawab level 3" in history and "Sari: mengunci final" in history
+    assert re.search(r"^• \d{1,2} [A-Z][a-z]+ \d{4} \d{2}\.\d{2} WIB · Budi: menjawab level 3$", history, re.MULTILINE)
     assert "Sari: membuka kembali, alasan: bukti dukung baru dari Bappeda" in history and "Budi: mengubah level 3 → 4" in history
 
 

@@ -1,49 +1,59 @@
-"""Every Indonesian template has an English twin with the same macros, and renders valid Telegram HTML."""
+"""Every one-line message and button label renders valid Telegram HTML in every language; long
+messages are split without cutting a tag."""
 
 from __future__ import annotations
 
-import pytest
-from jinja2 import nodes
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.languages import LANGUAGES
 from bot.messages import TELEGRAM_LIMIT, split_message
-from bot.render import TEMPLATES, Renderer
+from bot.render import KEY_PREFIXES, Renderer
 from knowledge.packs import PackRegistry
 from tests.bot.fake_telegram import visible_text
+from tests.bot.text_keys import code_names, macros, placeholders
 
 RENDERER = Renderer()
-NAMES = sorted(p.name for p in (TEMPLATES / "id").glob("*.html.j2"))
 
 
-def macros(lang: str, name: str) -> dict[str, list[str]]:
-    source = (TEMPLATES / lang / name).read_text(encoding="utf-8")
-    tree = RENDERER.env.parse(source)
-    return {m.name: [a.name for a in m.args] for m in tree.find_all(nodes.Macro)}
+def one_line_texts(kind: str) -> dict[str, list[str]]:
+    """Every short message (or button label) the engine names or a macro defines, with its arguments."""
+    names = {n.name for n in code_names() if n.kind == kind}
+    with_macros = macros(RENDERER, kind)
+    texts = {}
+    for name in sorted(names | set(with_macros)):
+        if name in with_macros:
+            texts[name] = with_macros[name]
+        else:
+            key = f"{KEY_PREFIXES[kind]}.{name}"
+            texts[name] = sorted(set().union(*(placeholders(RENDERER.translations[lang].gettext(key)) for lang in LANGUAGES)))
+    return texts
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_every_template_has_an_english_twin_with_the_same_macros(name: str) -> None:
-    assert (TEMPLATES / "en" / name).exists()
-    assert macros("en", name) == macros("id", name)
-
-
-@pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("template", ["short", "buttons"])
-def test_every_one_line_message_and_button_is_valid_telegram_html(lang: str, template: str) -> None:
-    for macro, args in macros(lang, f"{template}.html.j2").items():
-        values = {arg: _sample(arg) for arg in args}
-        text = RENDERER.macro(template, macro, lang, **values)
-        assert text.strip(), f"{lang}/{template}:{macro} renders nothing"
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", ["short", "buttons"])
+def test_every_one_line_message_and_button_is_valid_telegram_html(lang: str, kind: str) -> None:
+    texts = one_line_texts(kind)
+    assert len(texts) > (60 if kind == "short" else 25)
+    for name, args in texts.items():
+        text = RENDERER.macro(kind, name, lang, **{arg: _sample(arg) for arg in args})
+        assert text.strip(), f"{lang} {kind}:{name} renders nothing"
+        assert not text.startswith(f"{KEY_PREFIXES[kind]}."), f"{lang} {kind}:{name} has no text"
         visible_text(text, "HTML")  # raises on unknown or unbalanced tags, as Telegram would
-        if template == "buttons":
-            assert len(text) <= 40, f"{lang}/{template}:{macro} is too long for a button: {text!r}"
+        if kind == "buttons":
+            assert len(text) <= 40, f"{lang} {kind}:{name} is too long for a button: {text!r}"
 
 
 def _sample(arg: str) -> object:
-    samples = {"current": True, "required": True, "done": True, "number": 12, "total": 47, "level": 3, "low": 1,
-               "high": 5, "limit": 2000, "length": 2345, "year": 2026, "role": "officer", "kind": "kabupaten",
-               "what": "penjelasan", "reason": "expired", "action": "pj", "stage": "interviu"}
+    jakarta = ZoneInfo("Asia/Jakarta")
+    samples = {"current": True, "required": True, "done": True, "waiting": True, "number": 12, "total": 47, "level": 3,
+               "low": 1, "high": 5, "limit": 2000, "length": 2345, "count": 3, "year": 2026, "role": "officer",
+               "kind": "kabupaten", "what": "penjelasan", "reason": "expired", "action": "pj", "stage": "interviu",
+               "due": date(2026, 12, 20), "starts": date(2026, 12, 1), "ends": date(2026, 12, 20),
+               "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta)}
     return samples.get(arg, f"<{arg} & sample>")
-
 
 
 def test_long_messages_are_split_at_paragraphs_and_lines_under_the_limit() -> None:
