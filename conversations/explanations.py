@@ -108,7 +108,8 @@ async def _keep(turn: Turn, step: Explanation | ExplanationCheck, text: str, *, 
         assert answer is not None
         member = await turn.tx.members.get(period.institution_id, answer.answered_by)
         who = member.display_name if member else str(answer.answered_by)
-        return _check(turn, step, text, "level_changed", level=answer.level, old=step.level, who=who)
+        return _check(turn, step, text, "level_changed", level=answer.level, old=step.level, who=who,
+                      places=2 if pack.scale.fractional else 0)
     if step.then and pack.has_indicator(step.then):
         reply = await wt.card(turn, period, pack, step.then, edit=edit, explained=step.indicator)
     else:

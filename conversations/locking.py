@@ -9,6 +9,7 @@ from conversations.assignments import compact, parse_request
 from conversations.context import Turn
 from conversations.events import Command
 from conversations.replies import Outcome, Refusal, Reply, short
+from storage.models import Member
 from storage import errors as store_errors
 
 ALL_WORDS = {"semua", "all", "seluruh"}
@@ -30,16 +31,21 @@ async def lock(turn: Turn, command: Command) -> Outcome:
         raise Refusal("lock_unanswered", indicators=compact([n for n in numbers or [] if n not in answered])) from None
     outcome = Outcome([short("locked_done", count=len(locked), indicators=compact(locked))])
     outcome.refresh.add(institution.id)
-    await _tell_officers(turn, outcome, period.id, institution.id, locked, "locked_for_you")
+    for member, theirs in await _concerned(turn, period.id, institution.id, locked):
+        outcome.add(_to(member, short("locked_for_you", lead=turn.event.user.name, indicators=compact(theirs), count=len(theirs))))
     return outcome
 
 
-async def _tell_officers(turn: Turn, outcome: Outcome, period_id: int, institution_id: int, numbers: list[int], macro: str,
-                         **data: object) -> None:
-    """Tell each officer who answered or is assigned one of ``numbers`` (but the lead acting)
-    privately, in their language, which of their indicators changed."""
+def _to(member: Member, note: Reply) -> Reply:
+    note.chat_id, note.lang = member.user_id, member.language
+    return note
+
+
+async def _concerned(turn: Turn, period_id: int, institution_id: int, numbers: list[int]) -> list[tuple[Member, list[int]]]:
+    """The members (but the lead acting) who answered or are assigned one of ``numbers``, with
+    theirs: they are told privately, in their language, when those change."""
     if not numbers:
-        return
+        return []
     answers = {a.indicator: a for a in await turn.tx.answers.list(period_id)}
     assignees = {a.indicator: a.user_id for a in await turn.tx.assignments.for_period(period_id)}
     concerned: dict[int, list[int]] = {}
@@ -49,14 +55,12 @@ async def _tell_officers(turn: Turn, outcome: Outcome, period_id: int, instituti
             people.add(assignees[number])
         for user_id in people - {turn.user_id}:
             concerned.setdefault(user_id, []).append(number)
-    lead = turn.event.user.name
+    found = []
     for user_id, theirs in sorted(concerned.items()):
         member = await turn.tx.members.get(institution_id, user_id)
-        if member is None or not member.active:
-            continue
-        note = short(macro, lead=lead, indicators=compact(theirs), count=len(theirs), **data)
-        note.chat_id, note.lang = user_id, member.language
-        outcome.add(note)
+        if member is not None and member.active:
+            found.append((member, theirs))
+    return found
 
 
 async def reopen(turn: Turn, command: Command) -> Outcome:
@@ -75,7 +79,8 @@ async def reopen(turn: Turn, command: Command) -> Outcome:
         raise Refusal("reopen_not_final", number=number) from None
     outcome = Outcome([short("reopened", number=number, reason=reason.strip())])
     outcome.refresh.add(institution.id)
-    await _tell_officers(turn, outcome, period.id, institution.id, [int(number)], "reopened_for_you", reason=reason.strip())
+    for member, theirs in await _concerned(turn, period.id, institution.id, [int(number)]):
+        outcome.add(_to(member, short("reopened_for_you", lead=turn.event.user.name, indicators=compact(theirs), reason=reason.strip())))
     return outcome
 
 

@@ -86,18 +86,25 @@ async def _cancel(turn: Turn, command: Command) -> Outcome:
     return Outcome([short("cancelled")])
 
 
-def _reply(macro: str, **data: object) -> TurnHandler:
-    async def handler(turn: Turn) -> Outcome:
-        return Outcome([short(macro, **data)]) if turn.event.chat.private else Outcome()
-
-    handler.__name__ = macro
-    return handler
+def _private(turn: Turn, reply: Reply) -> Outcome:
+    """Typed input outside private chat is not for the assistant (privacy mode shows it little)."""
+    return Outcome([reply]) if turn.event.chat.private else Outcome()
 
 
-_use_buttons = _reply("use_buttons")
-_need_number = _reply("need_text", what="nomor")
-_need_answer = _reply("need_text", what="jawaban")
-_edited = _reply("edit_not_read")
+async def _use_buttons(turn: Turn) -> Outcome:
+    return _private(turn, short("use_buttons"))
+
+
+async def _need_number(turn: Turn) -> Outcome:
+    return _private(turn, short("need_text", what="nomor"))
+
+
+async def _need_answer(turn: Turn) -> Outcome:
+    return _private(turn, short("need_text", what="jawaban"))
+
+
+async def _edited(turn: Turn) -> Outcome:
+    return _private(turn, short("edit_not_read"))
 
 
 async def _evidence(turn: Turn) -> Outcome:

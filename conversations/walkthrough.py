@@ -50,11 +50,12 @@ def level_name(pack: Pack, ind: Indicator, value: Decimal) -> str | None:
 def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
     """What each level means for this indicator, in a few words."""
     lines = []
+    names = pack.capability_model(ind.capability).levels
     for level in pack.scale.levels():
         criteria = ind.levels.get(level)
         if criteria is None:
             continue
-        lines.append(LevelLine(level, pack.level_name(ind, level), criteria.short(lang)))
+        lines.append(LevelLine(level, names[level].name_en if lang == "en" else names[level].name, criteria.short(lang)))
     return lines
 
 
@@ -159,7 +160,7 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
     evaluation = evaluate(pack, await turn.tx.answers.levels(period.id))
     saved = Saved(ind, value, level_name(pack, ind, value), evaluation)
     next_level = int(value) + 1
-    toast_args = {"level": value, "next_level": next_level if next_level in ind.levels else None,
+    toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0, "next_level": next_level if next_level in ind.levels else None,
                   "next_criteria": ind.levels[next_level].criteria if next_level in ind.levels else None}
     outcome = Outcome(toast="toast_saved", toast_args=toast_args, refresh={period.institution_id})
     if period.require_explanation and not answer.explanation:

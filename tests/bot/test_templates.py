@@ -3,7 +3,8 @@ messages are split without cutting a tag."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +12,20 @@ import pytest
 from bot.languages import LANGUAGES
 from bot.messages import TELEGRAM_LIMIT, split_message
 from bot.render import KEY_PREFIXES, Renderer
+from bot.messages import MessageBuilder
+from conversations.replies import Reply
+from conversations.walkthrough import MAX_BUTTONS, LevelLine, Saved, card_buttons, level_lines
+from knowledge.models import Indicator, Pack
 from knowledge.packs import PackRegistry
+from knowledge.scoring import evaluate
+from storage.models import Answer, AnswerStatus
 from tests.bot.fake_telegram import visible_text
 from tests.bot.text_keys import code_names, macros, placeholders
 
 RENDERER = Renderer()
+BUILDER = MessageBuilder(RENDERER)
+PACKS = PackRegistry.load()
+CARD_CHARS = 700
 
 
 def one_line_texts(kind: str) -> dict[str, list[str]]:
@@ -52,7 +62,8 @@ def _sample(arg: str) -> object:
                "low": 1, "high": 5, "limit": 2000, "length": 2345, "count": 3, "year": 2026, "role": "officer",
                "kind": "kabupaten", "what": "penjelasan", "reason": "expired", "action": "pj", "stage": "interviu",
                "due": date(2026, 12, 20), "starts": date(2026, 12, 1), "ends": date(2026, 12, 20),
-               "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta)}
+               "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta), "places": 0, "next_level": 4,
+               "next_criteria": "Dokumen direviu berkala. " * 12, "old": 3, "view": "sw", "own": False}
     return samples.get(arg, f"<{arg} & sample>")
 
 
@@ -66,22 +77,37 @@ def test_long_messages_are_split_at_paragraphs_and_lines_under_the_limit() -> No
     assert "".join(chunks).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_card_shows_each_level_in_a_few_words(lang: str) -> None:
-    for framework in ("spbe-2020", "spbe-2018", "pemdi-2026"):
-        pack = PackRegistry.load().get(framework)
-        for ind in pack.indicators:
-            text = RENDERER.render("card", lang, pack=pack, ind=ind, answer=None, level_name=None, answered=0, evidence=[])
-            visible = visible_text(text, "HTML")
-            for level, c in ind.levels.items():
-                summary = c.summary_en if lang == "en" else c.summary
-                assert f"{level} {pack.level_name(ind, level)} · {summary}" in visible, (framework, ind.number, level)
+def largest_card(pack: Pack, ind: Indicator, lang: str, *, levels: list[LevelLine] | None = None) -> Reply:
+    """The card of ``ind`` at its largest: headed by a saved answer, answered at the top level with
+    a missing required penjelasan, locked, with evidence (what the engine's ``card()`` passes)."""
+    top = Decimal(pack.scale.max)
+    answer = Answer(period_id=1, indicator=ind.number, level=top, explanation=None, status=AnswerStatus.FINAL, answered_by=1,
+                    updated_at=datetime(2026, 12, 1, tzinfo=UTC))
+    saved = Saved(ind, top, pack.level_name(ind, pack.scale.max), evaluate(pack, {ind.number: top}))
+    data = {"pack": pack, "ind": ind, "answer": answer, "level_name": pack.level_name(ind, pack.scale.max),
+            "levels": levels if levels is not None else level_lines(pack, ind, lang), "answered": len(pack.indicators) - 1, "evidence": 12,
+            "saved": saved, "explained": None, "required": True}
+    return Reply("card", data, card_buttons(pack, 1, ind, answer, ind.number, ind.number - 1), card=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("framework", ["spbe-2020", "spbe-2018", "pemdi-2026"])
+def test_every_card_fits_a_phone_and_says_what_each_level_means(lang: str, framework: str) -> None:
+    pack = PACKS.get(framework)
+    for ind in pack.indicators:
+        message = BUILDER.build(largest_card(pack, ind, lang), lang)
+        visible = visible_text(message.chunks[0], "HTML")
+        assert len(message.chunks) == 1 and len(visible) <= CARD_CHARS, (framework, ind.number, len(visible), visible)
+        assert sum(len(row) for row in message.keyboard) <= MAX_BUTTONS
+        for line in level_lines(pack, ind, lang):
+            assert f"{line.level} {line.name} · {line.summary}" in visible, (framework, ind.number, line)
+        assert visible.startswith(f"✅ {ind.number} ")  # the line confirming the answer just saved
 
 
 def test_the_card_of_a_pack_without_summaries_shows_the_start_of_the_criteria() -> None:
-    pack = PackRegistry.load().get("spbe-2020")
+    pack = PACKS.get("spbe-2020")
     ind = pack.indicator(12)
     bare = ind.model_copy(update={"levels": {n: c.model_copy(update={"summary": None, "summary_en": None}) for n, c in ind.levels.items()}})
-    visible = visible_text(RENDERER.render("card", "en", pack=pack, ind=bare, answer=None, level_name=None, answered=0, evidence=[]), "HTML")
-    assert "1 Rintisan · Instansi belum memiliki dokumen Peta…" in visible
-    assert "3 Terdefinisi · Dokumen Peta Rencana SPBE sudah memuat…" in visible
+    visible = visible_text(BUILDER.build(largest_card(pack, bare, "en", levels=level_lines(pack, bare, "en")), "en").chunks[0], "HTML")
+    assert "1 Initial · Instansi belum memiliki dokumen Peta…" in visible
+    assert "3 Defined · Dokumen Peta Rencana SPBE sudah memuat…" in visible

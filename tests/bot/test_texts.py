@@ -84,7 +84,7 @@ def test_the_values_passed_fill_every_placeholder() -> None:
 
 def test_every_view_the_engine_names_has_a_template() -> None:
     views = {n.name for n in code_names() if n.kind == "view"}
-    assert {"card", "saved", "summary", "progress"} <= views
+    assert {"card", "explain", "menu", "summary", "progress"} <= views
     assert views <= set(template_names())
 
 
