@@ -95,6 +95,10 @@ async def _use_buttons(turn: Turn) -> Outcome:
     return _private(turn, short("use_buttons"))
 
 
+async def _guided_buttons(turn: Turn) -> Outcome:
+    return _private(turn, short("guided_use_buttons"))
+
+
 async def _need_number(turn: Turn) -> Outcome:
     return _private(turn, short("need_text", what="nomor"))
 
@@ -124,7 +128,7 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.EXPLANATION_CHECK, "text"): Route(explanations.typed, to(S.EXPLANATION, S.IDLE)),
     (S.JUMP, "text"): Route(navigation.jump_typed, to(S.IDLE)),
     (S.VALUE, "text"): Route(navigation.value_typed, to(S.IDLE, S.EXPLANATION)),
-    (S.GUIDED, "text"): Route(_use_buttons),
+    (S.GUIDED, "text"): Route(_guided_buttons),
     (S.INVITE_CODE, "text"): Route(team.code_typed, to(S.IDLE)),
     (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND)),
     (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
@@ -134,7 +138,7 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.EXPLANATION_CHECK, "upload"): Route(_evidence),
     (S.JUMP, "upload"): Route(_need_number),
     (S.VALUE, "upload"): Route(_need_number),
-    (S.GUIDED, "upload"): Route(_use_buttons),
+    (S.GUIDED, "upload"): Route(_guided_buttons),
     (S.INVITE_CODE, "upload"): Route(_need_answer),
     (S.INSTITUTION_NAME, "upload"): Route(_need_answer),
     (S.INSTITUTION_KIND, "upload"): Route(_use_buttons),

@@ -72,8 +72,14 @@ async def test_a_penjelasan_over_the_limit_is_refused_with_the_limit(bot: BotRun
     _, officer = await team(bot, operator)
     await officer.send("/mulai")
     await officer.press(officer.last(), "4")
+    await officer.press(officer.last(), "Penjelasan 1")
     await officer.send("x" * 2001)
-    assert "2001 karakter" in officer.last().text and "batasnya 2000" in officer.last().text
+    assert "2.001 karakter" in officer.last().text and "batasnya 2.000" in officer.last().text
+    await officer.send("x" * 4096)  # one part of a paste Telegram split
+    assert "beberapa pesan" in officer.last().text
+    await officer.send("dan ini ekornya.")
+    assert "potongan akhirnya" in officer.last().text
+    await officer.press(officer.last(), "Buang teks ini")
     period = await period_of(bot, officer.id)
     answer = await bot.engine.db.read.answers.get(period.id, 1)
     assert answer.level == 4 and answer.explanation is None
@@ -87,6 +93,7 @@ async def test_stickers_and_photos_where_text_is_expected(bot: BotRun, operator:
     _, officer = await team(bot, operator)
     await officer.send("/mulai")
     await officer.press(officer.last(), "2")
+    await officer.press(officer.last(), "Penjelasan 1")
     await officer.send_sticker()
     assert "menunggu penjelasan berupa teks" in officer.last().text
     await officer.send("/loncat")

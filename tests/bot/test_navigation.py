@@ -17,9 +17,8 @@ async def stored_levels(bot: BotRun, user_id: int) -> dict[int, int]:
 
 
 async def answer(officer: FakeUser, bot: BotRun, level: int) -> None:
-    """Press a level on the card, then skip the penjelasan."""
+    """Press a level on the card: the card turns into the next one."""
     await officer.press(officer.last(), str(level))
-    await officer.press(bot.telegram.last(officer.id), "Lewati penjelasan")
 
 
 async def test_back_skip_and_jump_never_lose_an_answer(bot: BotRun, operator: FakeUser) -> None:
@@ -31,16 +30,19 @@ async def test_back_skip_and_jump_never_lose_an_answer(bot: BotRun, operator: Fa
     await answer(officer, bot, 3)
     assert card_number(officer.last()) == 3
 
-    await officer.press(officer.last(), "Sebelumnya")  # back to 2: the answer is shown, not cleared
+    await officer.press(officer.last(), "Menu")
+    await officer.press(officer.last(), "Indikator 2")  # back to 2: the answer is shown, not cleared
     card = officer.last()
-    assert card_number(card) == 2 and "Jawaban tersimpan: level 3" in card.text
+    assert card_number(card) == 2 and "Jawaban: level 3" in card.text
     assert "✓ 3" in [text for text, _ in card.buttons]
-    await officer.press(card, "Sebelumnya")
+    await officer.press(card, "Menu")
+    await officer.press(officer.last(), "Indikator 1")
     assert card_number(officer.last()) == 1 and "Belum dijawab" in officer.last().text
     assert await stored_levels(bot, officer.id) == {2: 3}
 
     await officer.send("/loncat 40")
     assert card_number(officer.last()) == 40
+    await officer.press(officer.last(), "Menu")
     await officer.press(officer.last(), "Loncat")
     assert "Ketik nomor indikator" in officer.last().text
     await officer.send("99")
@@ -50,6 +52,7 @@ async def test_back_skip_and_jump_never_lose_an_answer(bot: BotRun, operator: Fa
     await officer.send("12")
     assert card_number(officer.last()) == 12
 
+    await officer.press(officer.last(), "Menu")
     await officer.press(officer.last(), "Daftar")
     listing = officer.last()
     assert "Daftar indikator" in listing.text and "1/47 terjawab" in listing.text
@@ -59,6 +62,7 @@ async def test_back_skip_and_jump_never_lose_an_answer(bot: BotRun, operator: Fa
     await officer.press(officer.last(), "20")
     assert card_number(officer.last()) == 20
 
+    await officer.press(officer.last(), "Menu")
     await officer.press(officer.last(), "Jeda")
     assert "Dijeda" in officer.last().text
     await officer.send("/mulai")  # picks up exactly where the officer paused
@@ -68,33 +72,31 @@ async def test_back_skip_and_jump_never_lose_an_answer(bot: BotRun, operator: Fa
 async def test_criteria_and_evidence_are_one_tap_away(bot: BotRun, operator: FakeUser) -> None:
     _, officer = await team(bot, operator)
     await officer.send("/loncat 21")
-    await officer.press(officer.last(), "Kriteria level")
+    await officer.press(officer.last(), "Kriteria & bukti")
     criteria = officer.last().text
+    assert "Kriteria & bukti dukung · Indikator 21" in criteria and PACK.indicator(21).assesses[:60] in criteria
     for level in range(1, 6):
         assert PACK.indicator(21).levels[level].criteria[:60] in criteria
+    assert PACK.indicator(21).levels[4].evidence[0][:50] in criteria
     await officer.press(officer.last(), "Kembali ke kartu")
     assert card_number(officer.last()) == 21
-    await officer.press(officer.last(), "Bukti dukung")
-    evidence = officer.last().text
-    assert "Bukti dukung · Indikator 21" in evidence
-    assert PACK.indicator(21).levels[4].evidence[0][:50] in evidence
 
 
 async def test_the_guided_mode_proposes_a_level_and_says_why(bot: BotRun, operator: FakeUser) -> None:
     _, officer = await team(bot, operator)
     await officer.send("/loncat 12")
-    await officer.press(officer.last(), "Bantu tentukan level")
+    await officer.press(officer.last(), "Bantu tentukan")
     guided = officer.last()
     assert "level 2" in guided.text and PACK.indicator(12).levels[2].criteria[:60] in guided.text
     await officer.send("ya sudah")  # the question waits for a button, not text
-    assert "tombol Ya atau Tidak" in officer.last().text
+    assert "tombol Ya atau Belum" in officer.last().text
     await officer.press(guided, "Ya")
     assert "level 3" in guided.text  # the same message, edited in place
     await officer.press(guided, "Belum")
     assert "Usulan: level 2" in guided.text and PACK.indicator(12).levels[3].criteria[:60] in guided.text
     assert await stored_levels(bot, officer.id) == {}  # a proposal is not an answer
     await officer.press(guided, "Pakai level 2")
-    assert "Tersimpan: indikator 12" in guided.text
+    assert guided.text.startswith("✅ 12 Peta Rencana SPBE → 2") and card_number(guided) == 13
     assert await stored_levels(bot, officer.id) == {12: 2}
 
 
@@ -132,9 +134,11 @@ async def test_a_restart_midway_and_a_press_on_a_card_from_before_it(bot: BotRun
     await bot.restart()
 
     await officer.press(old_card, "5")  # a card sent before the restart still works
-    assert "Tersimpan: indikator 4" in bot.telegram.last(officer.id).text
+    assert old_card.text.startswith("✅ 4 ") and card_number(old_card) == 5
+    await officer.press(old_card, "Penjelasan 4")
+    await bot.restart()  # and an awaited penjelasan survives one too
     await officer.send("Fakta: Perbup 3/2025. Analisis: lengkap.")
-    assert card_number(officer.last()) == 5
+    assert card_number(officer.last()) == 5 and "Penjelasan indikator 4 tersimpan" in officer.last().text
     await officer.send("/mulai")
     assert card_number(officer.last()) == 5
     assert await stored_levels(bot, officer.id) == {1: 2, 2: 3, 3: 4, 4: 5}
@@ -156,14 +160,16 @@ async def test_documents_and_photos_become_evidence_of_the_open_indicator(bot: B
     await officer.send("/loncat 12")
     await officer.send_document("12.a.Perbup-Peta-Rencana.pdf", caption="Perbup 5/2023")
     assert "12.a.Perbup-Peta-Rencana.pdf" in officer.last().text and "indikator 12 (1 berkas)" in officer.last().text
-    await officer.press(bot.telegram.chat_messages(officer.id)[-2], "3")
-    await officer.send_photo()  # a photo while the penjelasan is awaited is evidence too
-    assert "indikator 12 (2 berkas)" in officer.last().text and "masih menunggu penjelasan" in officer.last().text
+    card = bot.telegram.chat_messages(officer.id)[-2]
+    await officer.press(card, "3")
+    await officer.press(card, "Penjelasan 12")
+    await officer.send_photo()  # a photo while the penjelasan is awaited is evidence of that answer too
+    assert "indikator 12 (2 berkas)" in officer.last().text and "masih saya tunggu" in officer.last().text
     await officer.send_sticker()
     assert "menunggu penjelasan berupa teks" in officer.last().text
     await officer.send("Fakta: Perbup 5/2023 (12.a.Perbup-Peta-Rencana.pdf). Analisis: memuat semua muatan.")
     await officer.send("/loncat 12")
-    assert "Bukti dukung tersimpan: 12.a.Perbup-Peta-Rencana.pdf, photo" in officer.last().text
+    assert "📎 2 berkas" in officer.last().text
 
     institution = (await bot.engine.db.read.members.memberships(officer.id))[0].institution_id
     period = await bot.engine.db.read.periods.latest(institution)

@@ -29,7 +29,7 @@ async def test_a_lead_starts_a_pemdi_2026_period_and_values_can_be_fractional(bo
     assert "paling banyak dua desimal" in officer.last().text
     await officer.send("1,26")
     saved = officer.last().text
-    assert "level 1,26" in saved and "Simulasi Indeks Pemdi" in saved
+    assert saved.startswith("✅ 1 ") and "→ 1,26 · Indeks 1,26" in saved and "(simulasi)" in saved and "Indikator 2/20" in saved
     institution = (await bot.engine.db.read.members.memberships(officer.id))[0].institution_id
     period = await bot.engine.db.read.periods.latest(institution)
     assert (period.framework, period.year) == ("pemdi-2026", 2026)
@@ -55,14 +55,12 @@ async def test_a_lead_makes_the_penjelasan_required(bot: BotRun, operator: FakeU
 
     await officer.send("/mulai")
     card = officer.last()
-    skip = card.button("3").replace("lv:", "sk:").rsplit(":", 1)[0]  # sk:<period>:<indicator>
     await officer.press(card, "3")
-    saved = officer.last()
-    assert "Lewati penjelasan" not in [text for text, _ in saved.buttons] and "mewajibkan penjelasan" in saved.text
-    await officer.press(saved, skip, data=True)  # a skip made before the rule changed is refused
-    assert "mewajibkan penjelasan" in officer.last().text
+    asked = officer.last()
+    assert asked.message_id == card.message_id and "Penjelasan indikator 1" in asked.text and "mewajibkan penjelasan" in asked.text
+    assert asked.text.startswith("✅ 1 ")  # the answer is saved; the card waits for its penjelasan before moving on
     await officer.send("Fakta: SK 4/2024. Analisis: cukup.")
-    assert "Indikator 2/47" in officer.last().text
+    assert "Indikator 2/47" in officer.last().text and "Penjelasan indikator 1 tersimpan" in officer.last().text
 
 
 async def test_an_english_speaking_officer_gets_english(bot: BotRun, operator: FakeUser) -> None:
@@ -73,8 +71,9 @@ async def test_an_english_speaking_officer_gets_english(bot: BotRun, operator: F
     await lead.send("/mulai")
     card = lead.last().text
     assert "Indicator 1/47" in card and "weight 1.30%" in card
+    assert "1 Initial · " in card and "Not answered yet" in card
     await lead.press(lead.last(), "3")
-    assert "Saved" in lead.last().text and "simulation (not an official score)" in lead.last().text
-    await lead.press(lead.last(), "Skip penjelasan")
+    assert lead.last().text.startswith("✅ 1 ") and "(simulation)" in lead.last().text and "Indicator 2/47" in lead.last().text
+    assert bot.telegram.callback_answers[-1]["text"].startswith("✅ Level 3 saved. For level 4:")
     await lead.send("what does level 2 mean for data management")
     assert "Indicator 23" in lead.last().text

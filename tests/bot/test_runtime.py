@@ -31,9 +31,9 @@ def console(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 
 
 def test_without_a_token_run_opens_the_console_and_a_restart_resumes(clean_env, monkeypatch, capsys) -> None:
-    code, out, err = console(monkeypatch, capsys, "/mulai", "#3", "Fakta: Perbup 1/2024. Analisis: lengkap.", "#99", "/keluar")
+    code, out, err = console(monkeypatch, capsys, "/mulai", "#3", "#6", "Fakta: Perbup 1/2024. Analisis: lengkap.", "#99", "/keluar")
     assert code == 0 and "console chat starts instead" in err
-    assert "Indikator 1/47" in out and "Tersimpan: indikator 1" in out and "Penjelasan indikator 1 tersimpan" in out
+    assert "Indikator 1/47" in out and "✅ 1 Kebijakan Arsitektur SPBE → 3" in out and "Penjelasan indikator 1 tersimpan" in out
     assert "No button #99" in out
     assert (clean_env / "data" / "spbe.sqlite3").exists()
 

@@ -32,7 +32,6 @@ def summary(bot: BotRun, chat_id: int = GROUP) -> Message:
 
 async def answer(officer: FakeUser, bot: BotRun, level: int) -> None:
     await officer.press(officer.last(), str(level))
-    await officer.press(bot.telegram.last(officer.id), "Lewati penjelasan")
 
 
 async def test_only_a_group_admin_who_leads_the_institution_can_link_the_group(bot: BotRun, operator: FakeUser) -> None:

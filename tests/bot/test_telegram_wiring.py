@@ -67,16 +67,18 @@ async def test_an_edited_message_is_answered_but_never_taken_as_input(bot: BotRu
     _, officer = await team(bot, operator)
     await officer.send("/mulai")
     await officer.press(officer.last(), "4")
+    await officer.press(officer.last(), "Penjelasan 1")
     first = await officer.send("Fakta: Perbup 7/2024. Analisis: memenuhi level 4.")
-    await officer.press(officer.last(), "3")  # indicator 2 now waits for its penjelasan
+    await officer.press(officer.last(), "3")
+    await officer.press(officer.last(), "Penjelasan 2")  # indicator 2 now waits for its penjelasan
     period = await period_of(bot, officer.id)
-    position = await bot.engine.db.read.positions.get(officer.id)
+    position = await bot.engine.db.read.positions.document(officer.id)
 
     await officer.edit(first, "Fakta: Perbup 8/2024 (diralat).")  # an edit of the old penjelasan
     assert "diedit tidak saya baca ulang" in officer.last().text and "pesan baru" in officer.last().text
     assert (await bot.engine.db.read.answers.get(period.id, 1)).explanation.startswith("Fakta: Perbup 7/2024")
     assert (await bot.engine.db.read.answers.get(period.id, 2)).explanation is None
-    assert await bot.engine.db.read.positions.get(officer.id) == position
+    assert await bot.engine.db.read.positions.document(officer.id) == position
     await officer.edit(first, "x" * 8500)  # not input either, so not "too long"
     assert "diedit tidak saya baca ulang" in officer.last().text
     await officer.send("Fakta: SK Bupati 3/2024. Analisis: level 3.")  # a new message is read
@@ -85,7 +87,7 @@ async def test_an_edited_message_is_answered_but_never_taken_as_input(bot: BotRu
     jump = await officer.send("/loncat 5")
     await officer.edit(jump, "/loncat 9")  # an edited command does not run either
     assert "diedit tidak saya baca ulang" in officer.last().text
-    assert (await bot.engine.db.read.positions.get(officer.id)).indicator == 5
+    assert '"indicator":5' in (await bot.engine.db.read.positions.document(officer.id) or "")
 
     bot.telegram.add_group(-100500, "Tim SPBE", {officer.id: "member"})
     asked = await officer.send("/tanya bobot domain layanan", chat_id=-100500)
@@ -127,6 +129,7 @@ async def test_a_dice_a_venue_and_every_other_kind_of_message_get_a_reply(bot: B
 
     await officer.send("/mulai")
     await officer.press(officer.last(), "3")
+    await officer.press(officer.last(), "Penjelasan 1")
     await officer.send_venue()  # where a penjelasan is awaited
     assert "menunggu penjelasan berupa teks" in officer.last().text
     await officer.send_dice()

@@ -27,33 +27,73 @@ def shown_number(text: str, pattern: str) -> Decimal:
 
 
 async def test_an_officer_completes_the_whole_evaluation(bot: BotRun, operator: FakeUser) -> None:
+    """One live card: each answer is one tap, one edit of the card and one callback answer."""
     _, officer = await team(bot, operator)
     await officer.send("/mulai")
     card = officer.last()
     assert card_number(card) == 1
     assert "Kebijakan Internal SPBE › Kebijakan Internal Tata Kelola SPBE" in card.text and "bobot 1,30%" in card.text
+    assert "1 Rintisan · " in card.text and "5 Optimum · " in card.text
 
+    levels: list[int] = []
     for number, level in enumerate(LEVELS, start=1):
         card = officer.last()
         assert card_number(card) == number
+        calls = len(bot.telegram.calls)
         await officer.press(card, str(level))
-        saved = bot.telegram.last(officer.id)
-        assert f"level {level}" in saved.text and "Simulasi Indeks SPBE" in saved.text
-        if number % 5 == 0:
-            await officer.send(f"Fakta: SK Bupati No. {number}/2024 pasal 2. Analisis: memenuhi kriteria level {level}.")
-            assert any(f"Penjelasan indikator {number} tersimpan" in m.text for m in bot.telegram.chat_messages(officer.id)[-2:])
-        else:
-            await officer.press(saved, "Lewati penjelasan")
+        levels.append(level)
+        made = [m for m, _ in bot.telegram.calls[calls:] if m != "getUpdates"]
+        assert sorted(made) == ["answerCallbackQuery", "editMessageText"], made
+        edited = officer.last()
+        assert edited.message_id == card.message_id  # the same message, now the next card (or the summary)
+        shown = shown_number(edited.text, r"· (?:Indeks|Indeks SPBE:) (\d,\d\d)")
+        answered = {n: lv for n, lv in enumerate(levels, start=1)}
+        partial = sum((Decimal(lv) * WEIGHTS[n - 1] for n, lv in answered.items()), Decimal(0)) / sum(WEIGHTS[n - 1] for n in answered)
+        if number < len(LEVELS):
+            assert edited.text.startswith(f"✅ {number} ") and f"→ {level} ·" in edited.text and "(simulasi)" in edited.text
+            assert shown == partial.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), (number, edited.text)
+            assert len(edited.text) <= 700 and len(edited.buttons) <= 10, edited.text
 
     summary = officer.last().text
     assert "Ringkasan penilaian mandiri" in summary and "bukan nilai resmi" in summary
     assert shown_number(summary, r"Indeks SPBE: (\d,\d\d)") == expected_index(LEVELS)
-    assert "Kekuatan" in summary and "Kelemahan" in summary and "Tiga langkah" in summary
+    assert "Tiga langkah" in summary and "Kekuatan" not in summary  # details sit behind buttons
+    await officer.press(officer.last(), "Kekuatan")
+    assert "Kekuatan" in officer.last().text and "Kelemahan" in officer.last().text
     for message in bot.telegram.chat_messages(officer.id):
         assert len(message.text) <= 4096
 
-    async with bot.engine.db.transaction() as tx:  # every answer and every penjelasan is stored
+    async with bot.engine.db.transaction() as tx:  # every answer is stored
         period = await tx.periods.latest((await tx.members.memberships(officer.id))[0].institution_id)
         answers = {a.indicator: a for a in await tx.answers.list(period.id)}
     assert {n: int(a.level) for n, a in answers.items()} == dict(enumerate(LEVELS, start=1))
-    assert answers[5].explanation.startswith("Fakta: SK Bupati No. 5/2024") and answers[6].explanation is None
+
+
+async def test_the_penjelasan_is_written_from_the_card_and_read_back(bot: BotRun, operator: FakeUser) -> None:
+    _, officer = await team(bot, operator)
+    await officer.send("/loncat 12")
+    await officer.press(officer.last(), "3")
+    card = officer.last()
+    assert card_number(card) == 13 and card.text.startswith("✅ 12 Peta Rencana SPBE → 3")
+    await officer.press(card, "Penjelasan 12")
+    prompt = officer.last()
+    assert prompt.message_id == card.message_id and "Penjelasan indikator 12" in prompt.text and "level 3 (Terdefinisi)" in prompt.text
+    text = "Fakta: Perbup No. 12 Tahun 2023 pasal 3-5. Analisis: ketujuh muatan ada."
+    await officer.send(text)
+    fresh = officer.last()
+    assert card_number(fresh) == 13 and "Penjelasan indikator 12 tersimpan" in fresh.text
+    old = bot.telegram.chat_messages(officer.id)
+    assert [m for m in old if m.message_id == card.message_id][0].buttons == []  # one live card: the old one lost its buttons
+    await officer.press(fresh, "Menu")
+    await officer.press(officer.last(), "Indikator 12")
+    back = officer.last()
+    assert card_number(back) == 12 and "level 3" in back.text and "penjelasan ada" in back.text
+    await officer.press(back, "Penjelasan")
+    assert text in officer.last().text  # the saved text, to read and to replace
+    await officer.send("apa arti level 4 indikator 12")
+    assert "terbaca seperti pertanyaan" in officer.last().text
+    await officer.press(officer.last(), "Ini pertanyaan")
+    assert "masih saya tunggu" in officer.last().text
+    async with bot.engine.db.transaction() as tx:
+        period = await tx.periods.latest((await tx.members.memberships(officer.id))[0].institution_id)
+        assert (await tx.answers.get(period.id, 12)).explanation == text

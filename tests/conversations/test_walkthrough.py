@@ -146,7 +146,7 @@ async def test_the_guided_mode_walks_up_and_stops_at_the_first_unmet_level(engin
     assert (await officer.position()).state == State.GUIDED
     assert officer.reply().view == "guided" and officer.reply().data["level"] == 2
     await officer.text("ya")
-    assert officer.views() == ["short:use_buttons"]
+    assert officer.views() == ["short:guided_use_buttons"]
     await officer.press("yes", officer.kept[-2])
     await officer.press("yes")
     assert officer.reply().data["level"] == 4
