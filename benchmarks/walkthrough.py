@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 from collections import Counter
@@ -22,17 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Settings  # noqa: E402
-from bot.messages import MessageBuilder  # noqa: E402
-from bot.render import Renderer, plain  # noqa: E402
-from conversations.replies import Reply  # noqa: E402
-from conversations.walkthrough import card_buttons, level_lines  # noqa: E402
-from knowledge.packs import PackRegistry  # noqa: E402
-from tests.bot.conftest import OPERATOR_ID, BotRun  # noqa: E402
-from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser  # noqa: E402
-from tests.bot.teams import card_number, team  # noqa: E402
+from bot.config import Settings
+from bot.messages import MessageBuilder
+from bot.render import Renderer, plain
+from knowledge.packs import PackRegistry
+from tests.bot.conftest import OPERATOR_ID, BotRun
+from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
+from tests.bot.teams import card_number, team
+from tests.bot.test_templates import largest_card
+from tests.bot.test_walkthrough import LEVELS
 
-LEVELS = [3, 4, 2, 3, 1, 2, 3, 4, 5, 3, 2, 3, 4, 2, 3, 4, 1, 2, 3, 4, 2, 2, 3, 1, 4, 5, 3, 2, 1, 3, 4, 3, 5, 4, 3, 2, 3, 4, 3, 2, 4, 3, 5, 4, 3, 2, 3]
 PENJELASAN = "Fakta: Peraturan Bupati Nomor 12 Tahun 2024 pasal 3-5, berkas 12.a.pdf. Analisis: memenuhi kriteria level."
 
 
@@ -76,45 +74,23 @@ async def evaluate_once(explain: bool) -> dict[str, object]:
 
 
 def card_sizes() -> dict[str, dict[str, int]]:
-    """The longest card text (visible characters) and most buttons of every pack, in both languages,
-    for an answered indicator headed by a saved answer: the largest a card gets."""
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from conversations.walkthrough import Saved
-    from knowledge.scoring import evaluate
-    from storage.models import Answer
-
+    """The longest card (visible characters) and most buttons of every pack in both languages, each
+    card at its largest (see ``tests.bot.test_templates.largest_card``)."""
     builder = MessageBuilder(Renderer())
     sizes: dict[str, dict[str, int]] = {}
     for pack in PackRegistry.load():
-        top = Decimal(pack.scale.max)
         for lang in ("id", "en"):
-            longest = 0
-            most = 0
-            for ind in pack.indicators:
-                answer = Answer(period_id=1, indicator=ind.number, level=top - 1 + Decimal("0.99") if pack.scale.fractional else top,
-                                explanation="x", answered_by=1, updated_at=datetime.now(UTC))
-                saved = Saved(ind, answer.level, None, evaluate(pack, {ind.number: answer.level}))
-                reply = Reply("card", {"pack": pack, "ind": ind, "answer": answer, "level_name": None,
-                                       "levels": level_lines(pack, ind, lang), "answered": 46, "evidence": 3, "saved": saved,
-                                       "explained": None, "required": True},
-                              card_buttons(pack, 1, ind, answer, ind.number, ind.number - 1))
-                message = builder.build(reply, lang)
-                longest = max(longest, len(plain(message.chunks[0])))
-                most = max(most, sum(len(row) for row in message.keyboard))
-            sizes[f"{pack.id}/{lang}"] = {"max_characters": longest, "max_buttons": most}
+            messages = [builder.build(largest_card(pack, ind, lang), lang) for ind in pack.indicators]
+            lengths = sorted(len(plain(m.chunks[0])) for m in messages)
+            sizes[f"{pack.id}/{lang}"] = {"max_characters": lengths[-1], "median_characters": lengths[len(lengths) // 2],
+                                         "max_buttons": max(sum(len(r) for r in m.keyboard) for m in messages)}
     return sizes
 
 
 async def main() -> None:
-    runs = 3
-    optional = [await evaluate_once(explain=False) for _ in range(runs)]
-    with_text = await evaluate_once(explain=True)
     report = {
-        "penjelasan_optional": {**optional[-1], "characters_per_indicator_median": statistics.median(
-            r["characters_per_indicator"] for r in optional)},  # type: ignore[misc]
-        "penjelasan_for_every_answer": with_text,
+        "penjelasan_optional": await evaluate_once(explain=False),
+        "penjelasan_for_every_answer": await evaluate_once(explain=True),
         "cards": card_sizes(),
     }
     print(json.dumps(report, indent=2))

@@ -16,12 +16,21 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAl
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CallbackQueryHandler, CommandHandler,
-    ContextTypes, Defaults, MessageHandler, TypeHandler, filters,
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
 )
 
-from bot.config import Settings
 from bot import catalogs
+from bot.config import Settings
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.render import Renderer
 from bot.runtime import open_engine
@@ -153,5 +162,5 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer()
         await context.bot.send_message(update.effective_chat.id, text, message_thread_id=topic_of(update.effective_message))
-    except Exception:  # noqa: BLE001 - the error handler must never raise
+    except Exception:
         log.warning("could not tell the user about the error", exc_info=True)

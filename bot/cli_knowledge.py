@@ -52,7 +52,8 @@ def _pack_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _lang_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=["id", "en"], default=language_of(os.environ.get("SPBE_DEFAULT_LANGUAGE")), help="language of the text output")
+    parser.add_argument("--lang", choices=["id", "en"], default=language_of(os.environ.get("SPBE_DEFAULT_LANGUAGE")),
+                        help="language of the text output")
 
 
 def _fail(message: str, code: int = USAGE_ERROR) -> int:

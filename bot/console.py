@@ -42,7 +42,8 @@ class Console:
             if memberships:
                 return
             institution = await tx.institutions.create(name=TRIAL_INSTITUTION, kind=InstitutionKind.KABUPATEN, region=None)
-            await tx.members.add(institution_id=institution.id, user_id=self.user.id, display_name=self.user.name, role=Role.KOORDINATOR, language=self.user.language)
+            await tx.members.add(institution_id=institution.id, user_id=self.user.id, display_name=self.user.name, role=Role.KOORDINATOR,
+                                 language=self.user.language)
 
     def event_for(self, line: str):
         if line.startswith("#") and line[1:].isdigit():
@@ -51,7 +52,7 @@ class Console:
                 return None
             return Press(self.user, self.chat, None, data=self.buttons[index], message_id=None)
         if line.startswith("/"):
-            head, args = (line.split(None, 1) + [""])[:2]  # the command ends at the first whitespace of any kind
+            head, args = ([*line.split(None, 1), ""])[:2]  # the command ends at the first whitespace of any kind
             return Command(self.user, self.chat, None, name=head[1:].split("@")[0].lower(), args=args.strip())
         return Text(self.user, self.chat, None, text=line)
 

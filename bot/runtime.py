@@ -45,7 +45,8 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
 async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = None) -> AsyncIterator[Engine]:
     packs = PackRegistry.load(settings.packs)
     if settings.default_framework not in packs:
-        raise SystemExit(f"configuration error: SPBE_DEFAULT_FRAMEWORK: unknown pack {settings.default_framework!r}; available: {', '.join(packs.ids())}")
+        raise SystemExit(f"configuration error: SPBE_DEFAULT_FRAMEWORK: unknown pack {settings.default_framework!r}; "
+                         f"available: {', '.join(packs.ids())}")
     db = await open_database(settings.database_path)
     config = EngineConfig(
         admin_ids=settings.admin_ids if admin_ids is None else admin_ids,

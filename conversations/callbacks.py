@@ -110,7 +110,7 @@ def parse(data: str) -> Callback:
     if names is None or len(values) != len(names):
         raise CallbackError(f"unknown action or wrong arity: {data!r}")
     fields: dict[str, object] = {}
-    for name, value in zip(names, values):
+    for name, value in zip(names, values, strict=False):
         if not re.fullmatch(_FIELDS[name], value):
             raise CallbackError(f"bad {name} {value!r}")
         fields[name] = int(value) if name in _INTS else value

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 
-from conversations import access
+from conversations import access, questions
 from conversations import callbacks as cb
-from conversations import questions
 from conversations import walkthrough as wt
 from conversations.context import Turn
 from conversations.replies import Button, Outcome, Refusal, Reply, short

@@ -9,8 +9,8 @@ from conversations.assignments import compact, parse_request
 from conversations.context import Turn
 from conversations.events import Command
 from conversations.replies import Outcome, Refusal, Reply, short
-from storage.models import Member
 from storage import errors as store_errors
+from storage.models import Member
 
 ALL_WORDS = {"semua", "all", "seluruh"}
 

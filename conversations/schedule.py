@@ -18,7 +18,7 @@ from conversations.events import Command
 from conversations.progress import progress
 from conversations.replies import Outcome, Refusal, Reply, short
 from knowledge.packs import PackRegistry
-from storage.models import ReminderSchedule, Stage
+from storage.models import Period, ReminderSchedule, Stage
 from storage.repositories import Session
 
 DIGEST = "digest"
@@ -55,7 +55,7 @@ async def deadlines(turn: Turn, command: Command) -> Outcome:
     return outcome
 
 
-async def _period_for_viewing(turn: Turn):
+async def _period_for_viewing(turn: Turn) -> Period:
     if turn.event.chat.private:
         return await access.working_period(turn)
     group = await access.linked_group(turn)

@@ -65,6 +65,8 @@ async def summary(turn: Turn, period: Period, pack: Pack, view: View = "head", *
         )
     shown: tuple[View, ...] = tuple(v for v in VIEWS if v != view and (v != "dom" or pack.domains))
     buttons = [[Button("summary_view", cb.make("sv", period.id, v), {"view": v}) for v in shown]]
+    if saved is not None:  # the last answer turned the card into the summary: its penjelasan is one tap away
+        buttons.insert(0, [Button("explain", cb.make("xo", period.id, saved.ind.number, 0), {"number": saved.ind.number, "own": False})])
     return Reply("summary", data, buttons, edit=edit)
 
 

@@ -15,9 +15,9 @@ from conversations import callbacks as cb
 from conversations.context import Turn
 from conversations.replies import Button, Outcome, Reply
 from conversations.states import Explanation, Guided
+from conversations.summary import headline
 from knowledge.models import Indicator, Pack
 from knowledge.scoring import Evaluation, evaluate
-from conversations.summary import headline
 from storage.models import MAX_EXPLANATION_CHARS, Answer, AnswerStatus, Period
 
 LIST_PAGE = 16
@@ -160,7 +160,8 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
     evaluation = evaluate(pack, await turn.tx.answers.levels(period.id))
     saved = Saved(ind, value, level_name(pack, ind, value), evaluation)
     next_level = int(value) + 1
-    toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0, "next_level": next_level if next_level in ind.levels else None,
+    toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0,
+                  "next_level": next_level if next_level in ind.levels else None,
                   "next_criteria": ind.levels[next_level].criteria if next_level in ind.levels else None}
     outcome = Outcome(toast="toast_saved", toast_args=toast_args, refresh={period.institution_id})
     if period.require_explanation and not answer.explanation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_EXPLANATION_CHARS = 2000

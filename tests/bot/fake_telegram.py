@@ -13,6 +13,7 @@ Telegram's own limits are enforced so a bot bug shows up as the error Telegram w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html.parser
 import itertools
 import json
@@ -212,10 +213,8 @@ class FakeTelegram:
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         async with self._new_update:
             if not self._updates and timeout:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout)
-                except TimeoutError:
-                    pass
         limit = int(params.get("limit", 100) or 100)
         return [u for u in self._updates if u["update_id"] >= offset][:limit]
 
@@ -263,7 +262,8 @@ class FakeTelegram:
         if message.kind == "text":
             body["text"] = message.text
         else:
-            body["document"] = {"file_id": f"file-{message.message_id}", "file_unique_id": f"u{message.message_id}", "file_name": message.file_name}
+            body["document"] = {"file_id": f"file-{message.message_id}", "file_unique_id": f"u{message.message_id}",
+                                "file_name": message.file_name}
             body["caption"] = message.text
         if message.reply_markup:
             body["reply_markup"] = message.reply_markup
@@ -338,7 +338,8 @@ class FakeTelegram:
         markup = params.get("reply_markup")
         self._check_markup(markup)
         if raw == message.raw_text and markup == message.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+                                "the same as a current content and reply markup of the message")
         message.text, message.raw_text, message.reply_markup = text, raw, markup
         message.parse_mode = params.get("parse_mode")
         message.edits += 1
@@ -435,7 +436,8 @@ class FakeUser:
         await self.telegram.processed(update_id)
 
     def _message(self, chat_id: int | None, **content: Any) -> dict:
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(), **content}
+        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(),
+                **content}
 
     async def send(self, text: str, chat_id: int | None = None, reply_to: dict | None = None, thread_id: int | None = None) -> dict:
         """Send a text (a command when it starts with "/"); returns the message, e.g. to edit it later.
@@ -478,7 +480,8 @@ class FakeUser:
         await self.send_content(chat_id, venue=venue, location=location)  # Telegram sets both
 
     async def send_sticker(self, chat_id: int | None = None) -> None:
-        sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False, "is_video": False}
+        sticker = {"file_id": "sticker-1", "file_unique_id": "st1", "type": "regular", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False}
         await self._send({"message": self._message(chat_id, sticker=sticker)})
 
     async def send_photo(self, chat_id: int | None = None, caption: str | None = None) -> None:
@@ -488,8 +491,10 @@ class FakeUser:
             content["caption"] = caption
         await self._send({"message": self._message(chat_id, **content)})
 
-    async def send_document(self, file_name: str, size: int = 2048, caption: str | None = None, chat_id: int | None = None, mime: str = "application/pdf") -> None:
-        document = {"file_id": f"doc-{file_name}", "file_unique_id": f"u-{file_name}", "file_name": file_name, "mime_type": mime, "file_size": size}
+    async def send_document(self, file_name: str, size: int = 2048, caption: str | None = None, chat_id: int | None = None,
+                            mime: str = "application/pdf") -> None:
+        document = {"file_id": f"doc-{file_name}", "file_unique_id": f"u-{file_name}", "file_name": file_name, "mime_type": mime,
+                    "file_size": size}
         content: dict[str, Any] = {"document": document}
         if caption:
             content["caption"] = caption

@@ -174,7 +174,8 @@ async def test_documents_and_photos_become_evidence_of_the_open_indicator(bot: B
     institution = (await bot.engine.db.read.members.memberships(officer.id))[0].institution_id
     period = await bot.engine.db.read.periods.latest(institution)
     files = await bot.engine.db.read.evidence.for_answer(period.id, 12)
-    assert [(f.file_name, f.kind, f.caption) for f in files] == [("12.a.Perbup-Peta-Rencana.pdf", "document", "Perbup 5/2023"), (None, "photo", None)]
+    assert [(f.file_name, f.kind, f.caption) for f in files] == [
+        ("12.a.Perbup-Peta-Rencana.pdf", "document", "Perbup 5/2023"), (None, "photo", None)]
     await officer.send("/loncat 2")  # the same document can support a second indicator
     await officer.send_document("12.a.Perbup-Peta-Rencana.pdf")
     assert "indikator 2 (1 berkas)" in officer.last().text

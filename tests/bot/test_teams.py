@@ -62,7 +62,7 @@ async def test_only_a_group_admin_who_leads_the_institution_can_link_the_group(b
 
 
 async def test_one_institutions_group_never_shows_another_institution(bot: BotRun, operator: FakeUser) -> None:
-    lead, budi, _ = await linked_team(bot, operator)
+    _lead, _budi, _ = await linked_team(bot, operator)
     other_lead, other_officer = await team(bot, operator, "Pemerintah Kota Lain", ids=(501, 602))
     bot.telegram.chats[GROUP].members[other_lead.id] = "administrator"
     await other_lead.send("/hubungkan", chat_id=GROUP)
@@ -146,7 +146,7 @@ async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, o
     assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
     assignments = await bot.engine.db.read.assignments.for_period((await bot.engine.db.read.periods.latest(1)).id)
     assert {a.indicator: a.user_id for a in assignments} == {12: budi.id, 13: budi.id, 21: budi.id, 23: budi.id,
-                                                             **{n: citra.id for n in range(42, 48)}}
+                                                             **dict.fromkeys(range(42, 48), citra.id)}
 
 
 async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotRun, operator: FakeUser) -> None:
@@ -263,7 +263,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, ope
 
 
 async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun, operator: FakeUser) -> None:
-    lead, budi, _ = await linked_team(bot, operator)
+    _lead, budi, _ = await linked_team(bot, operator)
     now = [5000.0]
     bot.transport.pacer = GroupPacer(30, clock=lambda: now[0])
     message = summary(bot)
@@ -284,7 +284,7 @@ async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun,
 
 
 async def test_a_groups_summary_stays_in_the_default_language_whoever_refreshes_it(bot: BotRun, operator: FakeUser) -> None:
-    lead, budi, _ = await linked_team(bot, operator)
+    lead, _budi, _ = await linked_team(bot, operator)
     sarah = FakeUser(bot.telegram, 909, "Sarah", language="en")
     await invite(lead, sarah, "Anggota tim")
     bot.telegram.chats[GROUP].members[sarah.id] = "member"

@@ -24,7 +24,9 @@ def record_events(bot: BotRun, monkeypatch: pytest.MonkeyPatch) -> list[Event]:
     return seen
 
 
-async def test_a_command_followed_by_a_newline_keeps_its_arguments(bot: BotRun, operator: FakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_command_followed_by_a_newline_keeps_its_arguments(
+    bot: BotRun, operator: FakeUser, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     _, officer = await team(bot, operator)
     seen = record_events(bot, monkeypatch)
     await officer.send("/loncat\n12")
@@ -104,7 +106,8 @@ def test_telegram_is_asked_for_edits() -> None:
 
 POLL = {"id": "p1", "question": "Rapat tim hari apa?", "total_voter_count": 0, "is_closed": False, "is_anonymous": True,
         "type": "regular", "allows_multiple_answers": False, "allows_revoting": True, "members_only": False,
-        "options": [{"persistent_id": "o1", "text": "Senin", "voter_count": 0}, {"persistent_id": "o2", "text": "Selasa", "voter_count": 0}]}
+        "options": [{"persistent_id": "o1", "text": "Senin", "voter_count": 0},
+                    {"persistent_id": "o2", "text": "Selasa", "voter_count": 0}]}
 PHOTO = [{"file_id": "photo-9", "file_unique_id": "ph9", "width": 90, "height": 90, "file_size": 1500}]
 OTHER_KINDS = {
     "poll": {"poll": POLL},

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.languages import LANGUAGES
-from bot.messages import TELEGRAM_LIMIT, split_message
+from bot.messages import TELEGRAM_LIMIT, MessageBuilder, split_message
 from bot.render import KEY_PREFIXES, Renderer
-from bot.messages import MessageBuilder
 from conversations.replies import Reply
 from conversations.walkthrough import MAX_BUTTONS, LevelLine, Saved, card_buttons, level_lines
 from knowledge.models import Indicator, Pack

@@ -10,13 +10,14 @@ from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import card_number, team
 
 # Levels a scripted officer gives, indicator by indicator (1..47).
-LEVELS = [3, 4, 2, 3, 1, 2, 3, 4, 5, 3, 2, 3, 4, 2, 3, 4, 1, 2, 3, 4, 2, 2, 3, 1, 4, 5, 3, 2, 1, 3, 4, 3, 5, 4, 3, 2, 3, 4, 3, 2, 4, 3, 5, 4, 3, 2, 3]
+LEVELS = [3, 4, 2, 3, 1, 2, 3, 4, 5, 3, 2, 3, 4, 2, 3, 4, 1, 2, 3, 4, 2, 2, 3, 1,
+          4, 5, 3, 2, 1, 3, 4, 3, 5, 4, 3, 2, 3, 4, 3, 2, 4, 3, 5, 4, 3, 2, 3]
 # Weights of PermenPANRB 59/2020 Tabel 7-9, written here independently of the pack.
 WEIGHTS = [Decimal("1.3")] * 10 + [Decimal("2.5")] * 10 + [Decimal("1.5")] * 11 + [Decimal("2.75")] * 10 + [Decimal("3.0")] * 6
 
 
 def expected_index(levels: list[int]) -> Decimal:
-    total = sum((Decimal(level) * weight for level, weight in zip(levels, WEIGHTS)), Decimal(0)) / 100
+    total = sum((Decimal(level) * weight for level, weight in zip(levels, WEIGHTS, strict=False)), Decimal(0)) / 100
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -47,7 +48,7 @@ async def test_an_officer_completes_the_whole_evaluation(bot: BotRun, operator: 
         edited = officer.last()
         assert edited.message_id == card.message_id  # the same message, now the next card (or the summary)
         shown = shown_number(edited.text, r"· (?:Indeks|Indeks SPBE:) (\d,\d\d)")
-        answered = {n: lv for n, lv in enumerate(levels, start=1)}
+        answered = dict(enumerate(levels, start=1))
         partial = sum((Decimal(lv) * WEIGHTS[n - 1] for n, lv in answered.items()), Decimal(0)) / sum(WEIGHTS[n - 1] for n in answered)
         if number < len(LEVELS):
             assert edited.text.startswith(f"✅ {number} ") and f"→ {level} ·" in edited.text and "(simulasi)" in edited.text
@@ -83,7 +84,7 @@ async def test_the_penjelasan_is_written_from_the_card_and_read_back(bot: BotRun
     fresh = officer.last()
     assert card_number(fresh) == 13 and "Penjelasan indikator 12 tersimpan" in fresh.text
     old = bot.telegram.chat_messages(officer.id)
-    assert [m for m in old if m.message_id == card.message_id][0].buttons == []  # one live card: the old one lost its buttons
+    assert next(m for m in old if m.message_id == card.message_id).buttons == []  # one live card: the old one lost its buttons
     await officer.press(fresh, "Menu")
     await officer.press(officer.last(), "Indikator 12")
     back = officer.last()

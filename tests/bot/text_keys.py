@@ -105,7 +105,7 @@ def code_names() -> list[Named]:
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = node.args.args[len(node.args.args) - len(node.args.defaults):] + node.args.kwonlyargs
                 defaults = node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
-                for arg, default in zip(arguments, defaults):
+                for arg, default in zip(arguments, defaults, strict=False):
                     if arg.arg == "toast" and _literal(default):
                         found.append(Named("short", _literal(default), where))  # type: ignore[arg-type]
     return found

@@ -55,7 +55,8 @@ async def test_a_question_typed_while_a_penjelasan_is_awaited_is_never_saved_sil
     await answered_and_waiting(officer, number=13, level=2)
     await officer.text("Apakah sudah terpadu? Belum: RKA 2025 baru memuat sebagian belanja TIK.")
     await officer.press("explain_keep")
-    assert await stored(engine, officer) == {12: (3, FACT), 13: (2, "Apakah sudah terpadu? Belum: RKA 2025 baru memuat sebagian belanja TIK.")}
+    kept = "Apakah sudah terpadu? Belum: RKA 2025 baru memuat sebagian belanja TIK."
+    assert await stored(engine, officer) == {12: (3, FACT), 13: (2, kept)}
     assert officer.reply().view == "card" and officer.reply().edit and (await officer.position()).state == State.IDLE
 
 

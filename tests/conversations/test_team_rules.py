@@ -24,7 +24,7 @@ async def assignees(engine: Engine, institution: int) -> dict[int, int]:
 
 
 async def test_the_pick_list_applies_the_request_of_the_message_pressed(engine: Engine) -> None:
-    institution, lead, wati, joko = await team(engine)
+    institution, lead, wati, _joko = await team(engine)
     await lead.command("tugaskan", "1-3")
     first = lead.last
     await lead.command("tugaskan", "10 12 2026-12-20")
@@ -70,7 +70,7 @@ async def test_period_buttons_are_refused_in_a_group(engine: Engine) -> None:
 
 
 async def test_the_daily_digest_follows_the_group_to_another_institution(engine: Engine, clock: list[datetime]) -> None:
-    first, lead, _, _ = await team(engine)
+    first, _lead, _, _ = await team(engine)
     second = await institution_with(engine, (10, "Sari", Role.KOORDINATOR), name="Kota Kedua")
     in_group = Client(engine, 10, "Sari", chat=GROUP)
 
@@ -83,7 +83,7 @@ async def test_the_daily_digest_follows_the_group_to_another_institution(engine:
     await command("pengingat", "08:00")
     await command("putuskan")
     async with engine.db.transaction() as tx:  # Sari now works in the second institution
-        await tx.positions.save(10, '{"user_id": 10, "institution_id": %d}' % second)
+        await tx.positions.save(10, f'{{"user_id": 10, "institution_id": {second}}}')
     await command("hubungkan")
     assert (await engine.db.read.groups.get(GROUP.id)).institution_id == second
     await command("pengingat", "09:00")
@@ -107,7 +107,7 @@ async def test_only_leads_manage_members(engine: Engine) -> None:
 
 
 async def test_officers_are_told_when_their_answers_are_locked_or_reopened(engine: Engine) -> None:
-    _, lead, wati, joko = await team(engine)
+    _, lead, wati, _joko = await team(engine)
     await lead.command("tugaskan", "5 @nobody")
     async with engine.db.transaction() as tx:
         await tx.members.set_username(60, "joko")

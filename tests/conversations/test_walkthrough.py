@@ -46,7 +46,8 @@ async def test_one_tap_saves_the_answer_and_turns_the_card_into_the_next(engine:
     await officer.text("Fakta: Perwal 2/2024 pasal 3. Analisis: kebijakan berlaku untuk semua perangkat daerah.")
     [card] = officer.last.replies
     assert (card.view, card.edit, card.data["ind"].number, card.data["explained"]) == ("card", False, 2, 1)
-    assert await stored(engine, officer) == {1: (4, "Fakta: Perwal 2/2024 pasal 3. Analisis: kebijakan berlaku untuk semua perangkat daerah.")}
+    assert await stored(engine, officer) == {
+        1: (4, "Fakta: Perwal 2/2024 pasal 3. Analisis: kebijakan berlaku untuk semua perangkat daerah.")}
     assert (await officer.position()).state == State.IDLE
 
 
@@ -116,6 +117,10 @@ async def test_the_last_answer_turns_the_card_into_the_summary(engine: Engine) -
     summary = officer.reply()
     assert (summary.view, summary.edit, summary.data["view"]) == ("summary", True, "head")
     assert summary.data["ev"].complete and summary.data["saved"].ind.number == 47
+    await officer.press("explain", number=47)
+    await officer.text("Fakta: laporan layanan 2025. Analisis: sesuai level 3.")
+    assert officer.reply().view == "summary" and officer.reply().data["saved"] is None
+    assert (await stored(engine, officer))[47] == (3, "Fakta: laporan layanan 2025. Analisis: sesuai level 3.")
 
 
 async def test_the_summary_leads_with_the_headline_and_details_behind_buttons(engine: Engine) -> None:
