@@ -139,6 +139,8 @@ async def test_a_member_removed_meanwhile_writes_nothing(engine: Engine) -> None
         await tx.members.remove(institution, 50)
     await officer.text(FACT)
     assert officer.views() == ["short:not_member"]
+    await officer.text("apa arti level 4?")  # not even asked whether it is the penjelasan
+    assert officer.views() == ["short:not_member"]
     await officer.press("level", old_card, level=5)
     assert officer.views() == ["short:not_member"]
     async with engine.db.transaction() as tx:

@@ -1,0 +1,127 @@
+"""A mutation sample: one-line changes a careless edit could make; each must make a test fail.
+
+Run: .venv/bin/python -m tests.mutants [NAME ...]
+Each mutant is applied to a copy of the working tree in a temporary folder (the tree itself is
+never touched) and the tests named for it run there, with that copy first on the import path.
+A mutant whose tests still pass "survived": a gap in the suite. The run prints one line per mutant
+and exits 1 when any survived. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant("rounding half-even in scoring", "knowledge/scoring.py",
+           "return value.quantize(CENT, rounding=ROUND_HALF_UP)", "return value.quantize(CENT, rounding=ROUND_HALF_EVEN)",
+           ("tests/knowledge",)),
+    Mutant("rounding half-even in displayed numbers", "bot/formats.py",
+           "quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)", "quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)",
+           ("tests/bot/test_formats.py",)),
+    Mutant("a removed member accepted", "conversations/access.py",
+           "    if member is None or not member.active:\n        raise Refusal(\"not_member\")",
+           "    if member is None:\n        raise Refusal(\"not_member\")",
+           ("tests/conversations",)),
+    Mutant("the /tugaskan pick without the lead check", "conversations/assignments.py",
+           "    period = await turn.tx.periods.require(pending.period_id)\n    await access.lead_of(turn, period.institution_id)",
+           "    period = await turn.tx.periods.require(pending.period_id)\n    await access.membership(turn, period.institution_id)",
+           ("tests/conversations",)),
+    Mutant("a failed COMMIT not raised", "storage/sqlite/database.py",
+           '                    raise StorageError(f"commit failed: {exc}") from exc', "                    pass",
+           ("tests/storage",)),
+    Mutant("a callback action matched by prefix", "conversations/callbacks.py",
+           "    names = ACTIONS.get(action)",
+           "    names = next((fields for name, fields in ACTIONS.items() if action.startswith(name)), None)",
+           ("tests/conversations",)),
+    Mutant("evidence added to a locked answer", "conversations/evidence.py",
+           "    if answer is not None and answer.status == AnswerStatus.FINAL:\n        raise Refusal(\"locked\", number=number)",
+           "    if False:\n        raise Refusal(\"locked\", number=number)",
+           ("tests/conversations",)),
+    Mutant("the /anggota privilege check removed", "conversations/team.py",
+           "    lead, institution = await access.lead_institution(turn)\n    people",
+           "    lead = (await access.active_memberships(turn))[0]\n    institution = await turn.tx.institutions.require(lead.institution_id)\n    people",
+           ("tests/conversations", "tests/bot/test_bad_input.py")),
+    Mutant("period buttons pressed in a group", "conversations/engine.py",
+           "        if not turn.event.chat.private and not route.group:", "        if False:",
+           ("tests/conversations",)),
+    Mutant("a removed member acting from a stale position", "conversations/access.py",
+           "        raise Refusal(\"stale_button\", toast=\"toast_stale\")\n    await membership(turn, period.institution_id)\n",
+           "        raise Refusal(\"stale_button\", toast=\"toast_stale\")\n",
+           ("tests/conversations",)),
+    Mutant("a removed member's awaited input not checked", "conversations/explanations.py",
+           "    await access.member_period(turn, step.period_id)  # a member removed meanwhile writes nothing\n", "",
+           ("tests/conversations",)),
+    Mutant("candidate buttons of a question answer that crash", "conversations/questions.py",
+           'number, level = press.int("indicator"), press.str("level")', 'number, level = press.int("level"), press.str("level")',
+           ("tests/conversations",)),
+    Mutant("a refused event not rolled back", "conversations/engine.py",
+           "                async with tx.savepoint():", "                if True:",
+           ("tests/conversations",)),
+    Mutant("an old button acting on another indicator", "conversations/explanations.py",
+           "    if (press.int(\"period\"), press.int(\"indicator\")) != (step.period_id, step.indicator):", "    if False:",
+           ("tests/conversations",)),
+)
+
+
+def _copy() -> Path:
+    target = Path(tempfile.mkdtemp(prefix="spbe-mutant-"))
+    shutil.copytree(ROOT, target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "data"))
+    return target
+
+
+def run(mutant: Mutant) -> tuple[bool, float]:
+    """Apply ``mutant`` to a copy and run its tests there; True when a test failed (killed)."""
+    tree = _copy()
+    try:
+        path = tree / mutant.path
+        source = path.read_text(encoding="utf-8")
+        if mutant.name != "baseline" and source.count(mutant.old) != 1:
+            raise SystemExit(f"{mutant.name}: the line to change is not in {mutant.path} exactly once; update tests/mutants.py")
+        path.write_text(source.replace(mutant.old, mutant.new, 1), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *mutant.tests],
+                                cwd=tree, env=env, capture_output=True, text=True, check=False)
+        return result.returncode != 0, time.monotonic() - started
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def main(names: list[str]) -> int:
+    chosen = [m for m in MUTANTS if not names or m.name in names]
+    targets = tuple(sorted({t for m in chosen for t in m.tests}))
+    failed, _ = run(Mutant("baseline", "README.md", "#", "#", targets))  # the unchanged copy must pass
+    if failed:
+        print(f"the unchanged tree fails {' '.join(targets)}: fix that first")
+        return 2
+    survived = 0
+    for mutant in chosen:
+        killed, seconds = run(mutant)
+        survived += not killed
+        print(f"{'killed  ' if killed else 'SURVIVED'} {seconds:5.1f} s  {mutant.name}", flush=True)
+    print(f"{len(chosen) - survived} of {len(chosen)} mutants killed")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
