@@ -58,7 +58,8 @@ MUTANTS = (
            ("tests/conversations",)),
     Mutant("the /anggota privilege check removed", "conversations/team.py",
            "    lead, institution = await access.lead_institution(turn)\n    people",
-           "    lead = (await access.active_memberships(turn))[0]\n    institution = await turn.tx.institutions.require(lead.institution_id)\n    people",
+           "    lead = (await access.active_memberships(turn))[0]\n"
+           "    institution = await turn.tx.institutions.require(lead.institution_id)\n    people",
            ("tests/conversations", "tests/bot/test_bad_input.py")),
     Mutant("period buttons pressed in a group", "conversations/engine.py",
            "        if not turn.event.chat.private and not route.group:", "        if False:",
