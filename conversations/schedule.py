@@ -73,7 +73,8 @@ async def reminder_setting(turn: Turn, command: Command) -> Outcome:
     schedule = await turn.tx.reminders.for_chat(DIGEST, group.chat_id)
     arg = command.args.strip().lower()
     if not arg:
-        return Outcome([short("reminder_status", schedule=_describe(schedule), timezone=turn.config.timezone)])
+        shown = _time_of_day(schedule, turn.now) if schedule and schedule.enabled else None
+        return Outcome([short("reminder_status", time=shown)])
     await access.lead_of(turn, group.institution_id)
     if arg in {"mati", "off", "stop", "berhenti"}:
         if schedule is not None:
@@ -90,11 +91,12 @@ async def reminder_setting(turn: Turn, command: Command) -> Outcome:
     else:
         schedule = await turn.tx.reminders.set_time(schedule.id, hour, minute, timezone, group.institution_id)
     await turn.tx.reminders.mark_sent(schedule.id, turn.now)  # the first one goes out at the next HH:MM
-    return Outcome([short("reminder_set", time=f"{hour:02d}:{minute:02d}", timezone=timezone)])
+    return Outcome([short("reminder_set", time=_time_of_day(schedule, turn.now))])
 
 
-def _describe(schedule: ReminderSchedule | None) -> str | None:
-    return f"{schedule.hour:02d}:{schedule.minute:02d}" if schedule and schedule.enabled else None
+def _time_of_day(schedule: ReminderSchedule, now: datetime) -> datetime:
+    """The schedule's hour today, in its zone: what the templates show as "08.00 WIB"."""
+    return now.astimezone(ZoneInfo(schedule.timezone)).replace(hour=schedule.hour, minute=schedule.minute, second=0, microsecond=0)
 
 
 # --- what is due -----------------------------------------------------------------------------------

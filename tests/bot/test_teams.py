@@ -164,7 +164,7 @@ async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotR
     await budi.send("/pengingat 08:00", chat_id=GROUP)
     assert "hanya untuk koordinator" in bot.telegram.last(GROUP).text
     await lead.send("/pengingat 08:00", chat_id=GROUP)
-    assert "Setiap hari pukul 08:00 (Asia/Jakarta)" in bot.telegram.last(GROUP).text
+    assert "Setiap hari pukul 08.00 WIB" in bot.telegram.last(GROUP).text
 
     await bot.restart()  # the schedule lives in the database, not in the process
     group_messages = len(bot.telegram.chat_messages(GROUP))
