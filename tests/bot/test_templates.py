@@ -61,7 +61,8 @@ def _sample(arg: str) -> object:
                "low": 1, "high": 5, "limit": 2000, "length": 2345, "count": 3, "year": 2026, "role": "officer",
                "kind": "kabupaten", "what": "penjelasan", "reason": "expired", "action": "pj", "stage": "interviu",
                "due": date(2026, 12, 20), "starts": date(2026, 12, 1), "ends": date(2026, 12, 20),
-               "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta), "time": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta), "places": 0, "next_level": 4,
+               "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta), "time": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta),
+               "places": 0, "next_level": 4,
                "next_criteria": "Dokumen direviu berkala. " * 12, "old": 3, "view": "sw", "own": False}
     return samples.get(arg, f"<{arg} & sample>")
 
