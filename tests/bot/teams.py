@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from storage.models import Period
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
 
@@ -47,3 +48,11 @@ def card_number(message: Message) -> int:
     match = re.search(r"Indikator (\d+)/47", message.text)
     assert match, message.text
     return int(match.group(1))
+
+
+async def period_of(bot: BotRun, user_id: int) -> Period:
+    """The latest period of the (first) institution of ``user_id``."""
+    institution = (await bot.engine.db.read.members.memberships(user_id))[0].institution_id
+    period = await bot.engine.db.read.periods.latest(institution)
+    assert period is not None
+    return period

@@ -9,12 +9,7 @@ import pytest
 
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser
-from tests.bot.teams import card_number, create_institution, team
-
-
-async def period_of(bot: BotRun, user_id: int):
-    institution = (await bot.engine.db.read.members.memberships(user_id))[0].institution_id
-    return await bot.engine.db.read.periods.latest(institution)
+from tests.bot.teams import card_number, create_institution, period_of, team
 
 
 async def test_a_stranger_can_neither_evaluate_nor_press_an_institutions_buttons(bot: BotRun, operator: FakeUser) -> None:

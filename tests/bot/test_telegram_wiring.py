@@ -8,7 +8,7 @@ from bot.console import Console
 from conversations.events import Command, Event, User
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import BOT_USERNAME, FakeUser
-from tests.bot.teams import card_number, team
+from tests.bot.teams import card_number, period_of, team
 
 
 def record_events(bot: BotRun, monkeypatch: pytest.MonkeyPatch) -> list[Event]:
@@ -58,11 +58,6 @@ def test_the_console_splits_a_command_at_any_whitespace() -> None:
     ]:
         event = console.event_for(line)
         assert isinstance(event, Command) and (event.name, event.args) == expected, line
-
-
-async def period_of(bot: BotRun, user_id: int):
-    institution = (await bot.engine.db.read.members.memberships(user_id))[0].institution_id
-    return await bot.engine.db.read.periods.latest(institution)
 
 
 async def test_an_edited_message_is_answered_but_never_taken_as_input(bot: BotRun, operator: FakeUser) -> None:
