@@ -24,6 +24,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -35,7 +36,7 @@ from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.render import Renderer
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
-from bot.updates import COMMAND_ALIASES, is_anonymous_admin, to_event, topic_of
+from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
 from conversations.machine import COMMANDS
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, _on_update), group=0)
     application.add_handler(CommandHandler(ALL_COMMANDS, _on_update), group=0)
     application.add_handler(CallbackQueryHandler(_on_update), group=0)
+    application.add_handler(InlineQueryHandler(_on_inline), group=0)
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, _on_update), group=0)
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, _on_update), group=0)
     application.add_error_handler(_on_error)
@@ -143,6 +145,17 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     transport: Transport = context.bot_data["transport"]
     outcome = await transport.engine.handle(event)
     await transport.deliver(outcome, update, context)
+
+
+async def _on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``@bot question`` in any chat: answers from the knowledge base, so a lead can drop one into a
+    group even with privacy mode on."""
+    query = update.inline_query
+    if query is None:
+        return
+    transport: Transport = context.bot_data["transport"]
+    outcome = await transport.engine.inline(inline_event(query))
+    await transport.answer_inline(outcome, query)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.config import ConfigError, load_settings
 
 # Edits are delivered so the bot can say they are not read again (see conversations.events.Edited).
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "inline_query", "callback_query", "my_chat_member"]
 
 
 def register(commands: Any) -> None:

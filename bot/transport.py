@@ -7,17 +7,32 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.messages import MessageBuilder, RenderedMessage
-from bot.render import Renderer
+from bot.render import Renderer, plain
 from conversations.engine import Engine
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
 
 log = logging.getLogger(__name__)
+INLINE_TITLE = 64
+INLINE_DESCRIPTION = 120
+INLINE_CACHE_SECONDS = 300
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class GroupPacer:
@@ -84,6 +99,22 @@ class Transport:
             except BadRequest as exc:  # deleted, too old, or already without buttons
                 log.info("previous card %s keeps its buttons: %s", stored.message_id, exc)
         await self.engine.remember_card(user_id, card.chat_id, card.message_id)
+
+    async def answer_inline(self, outcome: Outcome, query: InlineQuery) -> None:
+        """Each reply as an article: its first line the title, the next ones the description, the
+        message itself (its first 4096 characters) what is sent into the chat."""
+        results = []
+        for index, reply in enumerate(outcome.replies):
+            text = self.builder.build(reply, outcome.lang).chunks[0]
+            lines = [line.strip() for line in plain(text).splitlines() if line.strip()]
+            results.append(InlineQueryResultArticle(
+                id=str(index), title=_cut(lines[0], INLINE_TITLE), description=_cut(" ".join(lines[1:3]), INLINE_DESCRIPTION),
+                input_message_content=InputTextMessageContent(text),
+            ))
+        try:  # personal: the framework is the user's institution's
+            await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+        except BadRequest as exc:  # the query expired (Telegram allows a few seconds)
+            log.info("inline query not answered: %s", exc)
 
     async def send_elsewhere(self, reply: Reply, lang: str, application: Application) -> None:
         """A message to another chat (a nudge, a note to an assigned officer): its failure is logged,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import InlineQuery, Message, Update
 from telegram.constants import ChatMemberStatus, MessageAttachmentType
 from telegram.ext import ContextTypes
 
@@ -96,3 +96,10 @@ async def _text_event(message: Message, who: ev.User, where: ev.Chat, update_id:
         member = await context.bot.get_chat_member(where.id, who.id)
         chat_admin = member.status in {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR}
     return ev.Command(who, where, update_id, chat_admin=chat_admin, name=name, args=args.strip(), reply_to=reply_to)
+
+
+def inline_event(query: InlineQuery) -> ev.InlineQuery:
+    """An inline query names no chat: the event is set in the user's own private chat, which is
+    where their institution (and so their framework) is known."""
+    who = _user(query.from_user)
+    return ev.InlineQuery(who, ev.Chat(who.id, "private"), None, query=query.query)

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from conversations import access, groups, machine, schedule
+from conversations import access, groups, machine, questions, schedule
 from conversations import callbacks as cb
 from conversations.context import EngineConfig, Turn
-from conversations.events import ChatMigrated, Command, Edited, Event, Press, Text, Upload
+from conversations.events import ChatMigrated, Command, Edited, Event, InlineQuery, Press, Text, Upload
 from conversations.replies import Outcome, Refusal, Reply, short
 from conversations.states import IDLE, CardRef, Position, State
 from knowledge.answering import Library
@@ -70,6 +70,16 @@ class Engine:
         outcome.lang = turn.lang
         outcome.card = turn.position.card
         _answer_in_topic(outcome, event)
+        return outcome
+
+    async def inline(self, event: InlineQuery) -> Outcome:
+        """An inline query: answered from the knowledge base through the reader (nothing to store,
+        so no transaction and no update claim: answering twice is harmless)."""
+        read = self.db.read
+        position = Position.from_document(event.user.id, await read.positions.document(event.user.id))
+        turn = Turn(event, read, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
+        outcome = await questions.inline(turn, event.query)
+        outcome.lang = turn.lang
         return outcome
 
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:

@@ -67,6 +67,13 @@ class Edited(Event):
 
 
 @dataclass(frozen=True)
+class InlineQuery(Event):
+    """``@bot question`` typed in any chat; ``chat`` is the user's own (inline queries name none)."""
+
+    query: str = ""
+
+
+@dataclass(frozen=True)
 class Press(Event):
     """A button press: ``data`` is the button's callback data, ``message_id`` the message it sits on."""
 

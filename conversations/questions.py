@@ -13,7 +13,10 @@ async def framework_for(turn: Turn) -> str:
     period = None
     if turn.event.chat.private and turn.position.period_id:
         period = await turn.tx.periods.get(turn.position.period_id)
-    elif not turn.event.chat.private:
+    elif turn.event.chat.private:  # a member who has not opened the evaluation yet: their institution's
+        memberships = [m for m in await turn.tx.members.memberships(turn.user_id) if m.active]
+        period = await turn.tx.periods.latest(memberships[0].institution_id) if memberships else None
+    else:
         group = await turn.tx.groups.get(turn.event.chat.id)
         period = await turn.tx.periods.latest(group.institution_id) if group else None
     framework = period.framework if period else turn.config.default_framework
@@ -62,3 +65,27 @@ async def candidate(turn: Turn) -> Outcome:
             raise Refusal("stale_button", toast="toast_stale")
         answer = answerer.answer_entity(answerer.entities[index])
     return Outcome([answer_reply(turn, framework, answer)], toast="toast_done")
+
+
+INLINE_ANSWERS = 4  # the best answer and, when unsure, the candidates (Telegram shows a short list)
+
+
+async def inline(turn: Turn, query: str) -> Outcome:
+    """``@bot question`` in any chat: the answer and, when unsure, the candidates, as articles the
+    user can drop into the chat. Read only; nothing is stored."""
+    if not query.strip():
+        return Outcome([short("inline_help")])
+    framework = await framework_for(turn)
+    answerer = turn.library.answerer(framework)
+    answer = answerer.ask(query)
+    answers = [answer]
+    if not answer.sure:
+        for c in answer.candidates[: INLINE_ANSWERS - 1]:
+            if c.kind == "indicator":
+                level = f" level {answer.level}" if answer.level is not None else ""
+                answers.append(answerer.ask(f"indikator {c.key}{level}"))
+            else:
+                entity = next((e for e in answerer.entities if (e.kind, e.key) == (c.kind, c.key)), None)
+                if entity is not None:
+                    answers.append(answerer.answer_entity(entity))
+    return Outcome([answer_reply(turn, framework, a, buttons=False) for a in answers])

@@ -120,6 +120,7 @@ class FakeTelegram:
         self.messages: list[Message] = []
         self.calls: list[tuple[str, dict]] = []
         self.callback_answers: list[dict] = []
+        self.inline_answers: list[dict] = []
         self.commands: dict[str, list] = {}
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, dict] = {}
@@ -178,7 +179,7 @@ class FakeTelegram:
             form = await request.post()
             for key, value in form.items():
                 params[key] = value.filename if hasattr(value, "filename") else value
-        for key in ("reply_markup", "commands", "scope", "allowed_updates"):
+        for key in ("reply_markup", "commands", "scope", "allowed_updates", "results"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
@@ -238,6 +239,21 @@ class FakeTelegram:
 
     async def api_answerCallbackQuery(self, params: dict) -> bool:
         self.callback_answers.append(params)
+        return True
+
+    async def api_answerInlineQuery(self, params: dict) -> bool:
+        """Results are checked as Telegram would: at most 50, unique ids, titles, and the message each
+        sends is well-formed HTML within 4096 characters."""
+        results = params.get("results") or []
+        if len(results) > 50 or len({r["id"] for r in results}) != len(results):
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH or duplicate result ids")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            if not result.get("title") or not content.get("message_text"):
+                raise ApiError(400, "Bad Request: RESULT_TITLE_EMPTY or MESSAGE_EMPTY")
+            if len(visible_text(content["message_text"], content.get("parse_mode"))) > 4096:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.inline_answers.append(params)
         return True
 
     async def api_sendChatAction(self, params: dict) -> bool:
@@ -503,6 +519,14 @@ class FakeUser:
     def wrote(self, chat_id: int, text: str) -> dict:
         """A message this user wrote in a group, which the bot does not see (privacy mode); for replies."""
         return self._message(chat_id, text=text)
+
+    async def inline(self, query: str, chat_type: str = "supergroup") -> list[dict]:
+        """Type ``@bot query`` in a chat: the results the bot answered with."""
+        answered = len(self.telegram.inline_answers)
+        await self._send({"inline_query": {"id": f"iq{self.id}{next(self._message_ids)}", "from": self._from(), "query": query,
+                                           "offset": "", "chat_type": chat_type}})
+        assert len(self.telegram.inline_answers) == answered + 1, "the inline query was not answered"
+        return self.telegram.inline_answers[-1]["results"]
 
     async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> None:
         callback_data = label_or_data if data else message.button(label_or_data)
