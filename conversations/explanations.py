@@ -87,7 +87,7 @@ def _check(turn: Turn, step: Explanation | ExplanationCheck, text: str, reason: 
         check = check.model_copy(update={"level": data["level"]})
     turn.enter(check)
     period, number = step.period_id, step.indicator
-    keep = Button("explain_keep", cb.make("xs", period, number), {"reason": reason, "level": check.level})
+    keep = Button("explain_keep", cb.make("xs", period, number), {"reason": reason, "level": check.level, "places": data.get("places", 0)})
     other = Button("explain_cancel", cb.make("xc", period, number), {"required": False}) if reason == "level_changed" \
         else Button("explain_not", cb.make("xq", period, number), {"reason": reason})
     reply = Reply("short:explanation_check", {"reason": reason, "number": number, "length": len(text), **data}, [[keep], [other]])
