@@ -110,4 +110,4 @@ def test_the_card_of_a_pack_without_summaries_shows_the_start_of_the_criteria() 
     bare = ind.model_copy(update={"levels": {n: c.model_copy(update={"summary": None, "summary_en": None}) for n, c in ind.levels.items()}})
     visible = visible_text(BUILDER.build(largest_card(pack, bare, "en", levels=level_lines(pack, bare, "en")), "en").chunks[0], "HTML")
     assert "1 Initial · Instansi belum memiliki dokumen Peta…" in visible
-    assert "3 Defined · Dokumen Peta Rencana SPBE sudah memuat…" in visible
+    assert "3 Defined · Dokumen Peta Rencana SPBE sudah lengkap…" in visible
