@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.render import default_renderer, language_of, plain
-from knowledge.answering import Answer, Answerer
+from knowledge.answering import Answer, Library
 from knowledge.models import Pack
 from knowledge.packs import PackError, PackRegistry, load_pack
 from knowledge.scoring import BandTarget, Evaluation, Move, ScoringError, band_targets, evaluate, next_moves
@@ -220,18 +220,63 @@ def cmd_score(args: argparse.Namespace) -> int:
 # --- ask ---------------------------------------------------------------------------------------
 
 
+def _simulation(answer: Answer) -> dict[str, Any] | None:
+    simulation = answer.simulation
+    if simulation is None:
+        return None
+    part = simulation.part
+    return {
+        "kind": simulation.kind,
+        "level": _dec(simulation.level),
+        "rest": _dec(simulation.rest),
+        "rest_default": simulation.rest_default,
+        "part": {"kind": part.kind, "key": part.key, "title": part.title, "weight": _dec(part.weight)} if part else None,
+        "steps": simulation.steps,
+        "gain": _dec(simulation.gain),
+        "index_before": _dec(simulation.base.value) if simulation.base else None,
+        "index": _dec(simulation.score.value) if simulation.score else None,
+        "predicate": simulation.score.predicate.label if simulation.score else None,
+    }
+
+
+def _extremes(answer: Answer) -> dict[str, Any] | None:
+    found = answer.extremes
+    if found is None:
+        return None
+    return {
+        "kind": found.kind,
+        "of": found.of,
+        "weight": _dec(found.weight),
+        "parts": [{"kind": p.kind, "key": p.key, "title": p.title, "weight": _dec(p.weight)} for p in found.parts],
+        "lowest": _dec(found.lowest.value) if found.lowest else None,
+        "highest": _dec(found.highest.value) if found.highest else None,
+    }
+
+
 def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
     return {
         "framework": pack.id,
+        "asked_framework": answer.home or pack.id,
         "topic": answer.topic,
         "indicator": answer.indicator,
         "level": answer.level,
+        "level_to": answer.level_to,
+        "levels": answer.levels,
         "key": answer.key,
         "title": answer.title,
         "answer": text,
         "texts": answer.texts,
+        "value": _dec(answer.value),
+        "predicate": answer.predicate,
+        "simulation": _simulation(answer),
+        "extremes": _extremes(answer),
+        "computed": answer.computed,
+        "notes": answer.notes,
         "confidence": answer.confidence,
         "covered": answer.covered,
+        "sure": answer.sure,
+        "reason": answer.reason,
+        "fact": answer.fact,
         "candidates": [
             {"topic": c.topic, "kind": c.kind, "key": c.key, "title": c.title, "score": c.score} for c in answer.candidates
         ],
@@ -241,12 +286,14 @@ def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     try:
-        pack = _pack(args)
+        registry = _registry(args)
+        registry.get(args.framework)
     except (KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     if not args.question.strip():
         return _fail("the question is empty")
-    answer = Answerer(pack).ask(args.question)
+    answer = Library(registry).answerer(args.framework).ask(args.question)
+    pack = registry.get(answer.framework)  # a question may name another framework
     text = plain(default_renderer().render("answer", args.lang, pack=pack, answer=answer))
     if args.json:
         print(json.dumps(answer_document(pack, answer, text), ensure_ascii=False, indent=2))

@@ -26,10 +26,12 @@ async def ask(turn: Turn, question: str) -> Outcome:
     framework = await framework_for(turn)
     answer = turn.library.answerer(framework).ask(question)
     # Candidate buttons only in private chat: in a group anyone could press them.
-    return Outcome([answer_reply(turn, framework, answer, buttons=turn.event.chat.private)])
+    return Outcome([answer_reply(turn, answer, buttons=turn.event.chat.private)])
 
 
-def answer_reply(turn: Turn, framework: str, answer: Answer, *, buttons: bool = True) -> Reply:
+def answer_reply(turn: Turn, answer: Answer, *, buttons: bool = True) -> Reply:
+    """The answer in its own framework's pack (a question may name another framework than the user's)."""
+    framework = answer.framework
     rows = []
     if buttons and not answer.sure:
         entities = turn.library.answerer(framework).entities
@@ -61,4 +63,4 @@ async def candidate(turn: Turn) -> Outcome:
         if index >= len(answerer.entities):
             raise Refusal("stale_button", toast="toast_stale")
         answer = answerer.answer_entity(answerer.entities[index])
-    return Outcome([answer_reply(turn, framework, answer)], toast="toast_done")
+    return Outcome([answer_reply(turn, answer)], toast="toast_done")

@@ -34,6 +34,9 @@ class Framework(_Strict):
     legal_basis: list[Text]
     evaluation_years: list[int]
     index_name: Text = "Indeks SPBE"
+    # Other names users give this framework ("pemdi", "versi 2018"): a question naming one of them is
+    # answered from this pack. The id, short title and regulation number are recognised anyway.
+    aliases: list[str] = []
     confidence: Confidence = "tinggi"
     # Shown to users wherever this framework's results or criteria appear.
     caveats: list[Text] = []
@@ -214,6 +217,15 @@ class Rule(_Strict):
     text: Text
     keywords: list[str] = []
     applies_to: list[int] = []
+    # The kinds of question this rule answers as a whole ("stages": how the evaluation runs and who
+    # evaluates), so the answerer can find it from the question's shape as well as its words.
+    answers: list[Literal["stages"]] = []
+    # The answers this rule qualifies, shown with them as a known source conflict: a topic
+    # ("predicate", "index_value", "simulation", "weight") or a topic and an id ("weight:A6").
+    caveat_for: list[str] = []
+
+
+CAVEAT_TOPICS = ("predicate", "index_value", "simulation", "extremes", "weight", "aspect", "domain", "formula", "structure")
 
 
 class Pack(_Strict):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from knowledge.models import Pack, PredicateBand
+from knowledge.models import CAVEAT_TOPICS, Pack, PredicateBand
 
 BUILTIN_DIR = Path(__file__).parent / "packs"
 WEIGHT_TOLERANCE = Decimal("0.01")
@@ -287,10 +287,18 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
             )
 
     known = set(numbers)
+    ids = {a.id for a in pack.aspects} | {d.id for d in pack.domains} | {str(n) for n in numbers}
     for index, rule in enumerate(pack.rules):
         unknown = sorted(set(rule.applies_to) - known)
         if unknown:
             yield PackProblem(f"rules[{index}] (id {rule.id}).applies_to", f"no such indicator: {unknown}")
+        for entry in rule.caveat_for:
+            topic, _, key = entry.partition(":")
+            if topic not in CAVEAT_TOPICS:
+                yield PackProblem(f"rules[{index}] (id {rule.id}).caveat_for",
+                                  f"{entry!r}: the topic must be one of {', '.join(CAVEAT_TOPICS)}")
+            elif key and key not in ids:
+                yield PackProblem(f"rules[{index}] (id {rule.id}).caveat_for", f"{entry!r}: no aspect, domain or indicator {key!r}")
 
 
 def validate_pack(pack: Pack) -> list[PackProblem]:
