@@ -8,13 +8,15 @@ import os
 import re
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.render import default_renderer, language_of, plain
-from knowledge.answering import Answer, Library
-from knowledge.models import Pack
-from knowledge.packs import PackError, PackRegistry, load_pack
-from knowledge.scoring import BandTarget, Evaluation, Move, ScoringError, band_targets, evaluate, next_moves
+from bot.languages import language_of
+
+if TYPE_CHECKING:  # the modules themselves are imported by the commands that use them: a cold start stays short
+    from knowledge.answering import Answer
+    from knowledge.models import Pack
+    from knowledge.packs import PackRegistry
+    from knowledge.scoring import BandTarget, Evaluation, Move
 
 DEFAULT_FRAMEWORK = "spbe-2020"
 USAGE_ERROR = 2
@@ -62,6 +64,8 @@ def _fail(message: str, code: int = USAGE_ERROR) -> int:
 
 
 def _registry(args: argparse.Namespace) -> PackRegistry:
+    from knowledge.packs import PackRegistry
+
     return PackRegistry.load(args.pack)
 
 
@@ -77,6 +81,8 @@ def _dec(value: Decimal | None) -> float | None:
 
 
 def cmd_frameworks(args: argparse.Namespace) -> int:
+    from knowledge.packs import PackError
+
     try:
         packs = list(_registry(args))
     except PackError as exc:
@@ -114,6 +120,8 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_pack(args: argparse.Namespace) -> int:
+    from knowledge.packs import PackError, load_pack
+
     try:
         pack = load_pack(args.path)
     except PackError as exc:
@@ -171,6 +179,8 @@ def _target(target: BandTarget) -> dict[str, Any]:
 
 
 def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
+    from knowledge.scoring import band_targets, next_moves
+
     moves = next_moves(pack, evaluation)
     targets = band_targets(pack, evaluation)
     index = evaluation.index
@@ -197,6 +207,10 @@ def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from bot.render import default_renderer, plain
+    from knowledge.packs import PackError
+    from knowledge.scoring import ScoringError, band_targets, evaluate, next_moves
+
     try:
         pack = _pack(args)
     except (KeyError, PackError) as exc:
@@ -285,6 +299,10 @@ def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render import default_renderer, plain
+    from knowledge.answering import Library
+    from knowledge.packs import PackError
+
     try:
         registry = _registry(args)
         registry.get(args.framework)

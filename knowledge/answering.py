@@ -24,6 +24,7 @@ Texts always come from the pack; templates add the framing words.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -258,6 +259,10 @@ class Answerer:
             for token in {t for name in entity.names for t in name}:
                 vocabulary[token] += 1
         self._vocabulary = list(vocabulary)
+        self._entities_of_word: dict[str, list[int]] = defaultdict(list)
+        for index, entity in enumerate(self.entities):
+            for token in {t for name in entity.names for t in name}:
+                self._entities_of_word[token].append(index)
         self._vocabulary_set = set(vocabulary)
         total = len(self.entities)
         # Rare words weigh more: "risiko" says more than "layanan".
@@ -317,19 +322,10 @@ class Answerer:
         texts += [k for i in self.pack.indicators for k in i.keywords] + [k for r in self.pack.rules for k in r.keywords]
         return {ref for text in texts for ref in regulation_refs(text)}
 
-    @cached_property
+    @property
     def mention(self) -> Mention:
         """How questions name this pack's framework (used by :class:`Library`)."""
-        fw = self.pack.framework
-        phrases = {tuple(tokenize(fw.id)), tuple(tokenize(fw.short_title)), *(tuple(tokenize(a)) for a in fw.aliases)}
-        own = [t for t in tokenize(fw.id) if re.fullmatch(r"\d{4}", t)]
-        regulations: set[tuple[int, int | None]] = set(regulation_refs(fw.title))
-        for basis in fw.legal_basis:
-            if re.match(r"(?:Peraturan|Pedoman) Menteri", basis):
-                regulations |= set(regulation_refs(basis.split(";")[0].split("(")[0]))
-        regulations |= {(n, None) for n, _ in list(regulations)}
-        return Mention(fw.id, tuple(p for p in phrases if p), frozenset(regulations), int(own[0]) if own else None,
-                       frozenset(fw.evaluation_years))
+        return mention_of(self.pack)
 
     # --- step 1: reading ----------------------------------------------------------------------
 
@@ -469,16 +465,24 @@ class Answerer:
     def match(self, content: list[str], kinds: set[str] | None = None) -> list[tuple[Entity, float]]:
         if not content:
             return []
-        sims = self._similarities(content)
+        return list(self._match(tuple(content), frozenset(kinds) if kinds is not None else None))
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - one answerer per pack, kept for the life of the process
+    def _match(self, content: tuple[str, ...], kinds: frozenset[str] | None) -> tuple[tuple[Entity, float], ...]:
+        sims = self._similarities(list(content))
+        words = {w for token_sims in sims for w in token_sims}
+        # Only names sharing a word with the question can score above zero.
+        candidates = sorted({i for w in words for i in self._entities_of_word.get(w, ())})
         scored = []
-        for entity in self.entities:
+        for index in candidates:
+            entity = self.entities[index]
             if kinds is not None and entity.kind not in kinds:
                 continue
-            score = max(self._score_name(name, sims) for name in entity.names)
+            score = max(self._score_name(name, sims) for name in entity.names if words.intersection(name))
             if score > 0:
                 scored.append((entity, score))
         scored.sort(key=lambda pair: -pair[1])
-        return scored
+        return tuple(scored)
 
     def _explained(self, reading: _Reading, entity: Entity) -> tuple[list[str], list[str]]:
         """The question's content words this entity explains, and those no word of the pack knows."""
@@ -852,7 +856,8 @@ class Answerer:
         text = r.text
         rest = [t for t in r.content if t not in CUES["structure"] and t not in CUES["list"] and t not in CUES["exists"]
                 and t not in CUES["scale"] and t not in {"dinilai", "punya", "penilaian", "evaluasi", "dalam", "nilai"}]
-        named = bool(rest) and bool(self.match(rest)) and self.match(rest)[0][1] >= COVERED
+        found = self.match(rest)
+        named = bool(found) and found[0][1] >= COVERED
         if "weight" in r.cues or r.indicator is not None or named:
             return None
         part = None
@@ -1045,6 +1050,20 @@ class Answerer:
         return notes
 
 
+def mention_of(pack: Pack) -> Mention:
+    """How questions name a pack's framework: its id, short title, aliases, regulation and years."""
+    fw = pack.framework
+    phrases = {tuple(tokenize(fw.id)), tuple(tokenize(fw.short_title)), *(tuple(tokenize(a)) for a in fw.aliases)}
+    own = [t for t in tokenize(fw.id) if re.fullmatch(r"\d{4}", t)]
+    regulations: set[tuple[int, int | None]] = set(regulation_refs(fw.title))
+    for basis in fw.legal_basis:
+        if re.match(r"(?:Peraturan|Pedoman) Menteri", basis):
+            regulations |= set(regulation_refs(basis.split(";")[0].split("(")[0]))
+    regulations |= {(n, None) for n, _ in list(regulations)}
+    return Mention(fw.id, tuple(p for p in phrases if p), frozenset(regulations), int(own[0]) if own else None,
+                   frozenset(fw.evaluation_years))
+
+
 def regulation_refs(text: str) -> set[tuple[int, int]]:
     """Regulation numbers written "5/2018" or "Nomor 5 Tahun 2018"."""
     text = fold(text)
@@ -1096,8 +1115,13 @@ class Library:
     def ids(self) -> list[str]:
         return list(self._packs)
 
+    @cached_property
+    def _mentions(self) -> list[Mention]:
+        return [mention_of(pack) for pack in self._packs.values()]
+
     def mentions(self) -> list[Mention]:
-        return [self.answerer(fw).mention for fw in self._packs]
+        """How questions name each framework (built once, without building the answerers)."""
+        return self._mentions
 
     def frameworks_meant(self, reading: _Reading) -> list[str]:
         """The frameworks a question names, in the order of the question ([] when it names none)."""

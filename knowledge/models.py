@@ -22,7 +22,9 @@ Confidence = Literal["tinggi", "sedang-tinggi", "sedang", "rendah-sedang", "rend
 class _Strict(BaseModel):
     """Unknown keys are refused so a typo in an operator's pack is reported."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when first used, so a pack read back from the cache
+    # (knowledge.packs) costs no validator building at start-up.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Framework(_Strict):
