@@ -34,6 +34,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from knowledge import reading as rd
 from knowledge.models import Pack
@@ -69,7 +70,7 @@ _STOPWORDS = FUNCTION_WORDS | {
     "kerangka", "framework", "menurut", "according", "ngapain", "butuh", "apa", "tahun", "year",
 }
 # Words dropped from the pack's names (a short list: "tugas tim koordinasi" is not "tim koordinasi").
-_NAME_STOPWORDS = {
+_NAME_STOPWORDS = {"vs", "versus",
     "yang", "dan", "di", "ke", "dari", "untuk", "pada", "dengan", "atau", "itu", "ini", "adalah", "apa", "apakah",
     "bagaimana", "gimana", "gmn", "berapa", "brp", "dong", "sih", "ya", "kah", "nya", "tolong", "mohon", "saya", "kami",
     "kita", "bisa", "jadi", "buat", "tentang", "soal", "mana", "the", "a", "an", "of", "for", "in", "on", "to", "is",
@@ -83,8 +84,7 @@ _NAME_STOPWORDS = {
 }
 # Whole names made only of such words: "SPBE", "indikator", "level" (glossary terms).
 _WEAK = {"spbe", "pemdi", "level", "indikator", "indicator", "aspek", "aspect", "domain", "bobot", "predikat", "nilai", "indeks"}
-_MATCHED_CUES = ("evidence", "weight", "predicate", "formula", "criteria", "index", "compare", "whatif", "all", "rest",
-                 "most", "least", "count")
+_MATCHED_CUES = ("evidence", "weight", "predicate", "formula", "criteria", "index", "compare", "whatif", "most", "least", "count")
 _ABBREVIATIONS = {
     "bd": "bukti dukung",
     "bukdung": "bukti dukung",
@@ -101,6 +101,7 @@ _ABBREVIATIONS = {
     "brg": "barang",
     "renc": "rencana",
     "koord": "koordinasi",
+    "krit": "kriteria",
     "probis": "proses bisnis",
     "infra": "infrastruktur",
     "lpse": "pengadaan",
@@ -130,6 +131,8 @@ _FACT_TEXT = {
     "schedule": re.compile(_MONTHS.pattern + r"|\btanggal\b|\bjadwal\b"),
     "money": re.compile(r"\brp\b|\brupiah\b|\bbiaya\b|\bharga\b"),
     "vendor": re.compile(r"(?!)"),
+    "template": re.compile(r"(?!)"),
+    "statistics": re.compile(r"\b\d+ (?:instansi|pegawai|asn|orang|peserta|perguruan|kandidat|calon)\b"),
     "contact": re.compile(r"@|\btelepon\b|\.go\.id\b"),
 }
 
@@ -155,7 +158,7 @@ def _stem(token: str) -> str:
         if token.endswith(suffix) and len(token) - len(suffix) >= 4:
             token = token[: -len(suffix)]
             break
-    for prefix in ("meng", "mem", "men", "me", "di", "ber", "ter", "pe"):
+    for prefix in ("meng", "mem", "men", "me", "di", "ber", "ter", "pe", "ke"):
         if token.startswith(prefix) and len(token) - len(prefix) >= 4:
             return token[len(prefix):]
     return token
@@ -285,6 +288,7 @@ class Answerer:
         self._level_names = self._capability_names()
         self._regulations = self._known_regulations()
         self._entity_index = {(e.kind, e.key): e for e in self.entities}
+        self._policy_indicators = {str(i.number) for i in pack.indicators if _is_policy(i.short_name)}
         self._predicate_words = {t for band in pack.predicates for t in tokenize(f"{band.label} {band.label_en}")} | {"baik", "buruk"}
 
     # --- the pack as matchable entities -----------------------------------------------------
@@ -406,19 +410,27 @@ class Answerer:
         return [t for t in content if t not in dropped or t in kept]
 
     def _level_name_levels(self, tokens: list[str]) -> list[int]:
-        """Levels named by their capability name ("level terdefinisi", "tingkat kolaborasi", "rintisan")."""
-        found: list[int] = []
+        """Levels named by their capability name ("level terdefinisi", "tingkat kolaborasi", "rintisan"), and
+        the first word of a longer name after "level" or after another level name ("terdefinisi dan terpadu")."""
+        found: dict[int, int] = {}  # level -> position
+        words = tokens
         for name, level in self._level_names.items():
             size = len(name)
-            for i in range(len(tokens) - size + 1):
-                window = tuple(t for t in tokens[i:i + size + 1] if t not in {"dan", "and"})[:size]
+            for i in range(len(words)):
+                window = tuple(t for t in words[i:i + size + 1] if t not in {"dan", "and"})[:size]
                 if window != name:
                     continue
-                after_level_word = i > 0 and tokens[i - 1] in rd._LEVEL_NOUNS
-                unique = not any(w in self._vocabulary_set for w in name)
-                if after_level_word or unique:
-                    found.append(level)
-        return list(dict.fromkeys(found))
+                after_level_word = i > 0 and words[i - 1] in rd._LEVEL_NOUNS
+                if after_level_word or not any(w in self._vocabulary_set for w in name):
+                    found.setdefault(level, i)
+        for name, level in self._level_names.items():
+            if len(name) < 2:
+                continue
+            for i in range(1, len(words)):
+                joined = words[i - 1] in rd._LEVEL_NOUNS or (found and words[i - 1] in rd._CONJUNCTIONS)
+                if words[i] == name[0] and joined:
+                    found.setdefault(level, i)
+        return [level for level, _ in sorted(found.items(), key=lambda item: item[1])]
 
     # --- step 2: matching ------------------------------------------------------------------
 
@@ -428,13 +440,7 @@ class Answerer:
             # A word the pack knows is taken as written ("pengadaan" is not "pengaduan").
             cutoff = 100 if len(token) <= 3 or token in self._idf else 80
             matches = process.extract(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            found = {word: score / 100 for word, score, _ in matches}
-            if not found and token not in self._idf:
-                stem = _stem(token)
-                if stem != token and len(stem) >= 4:
-                    found = {word: score / 100 * 0.95 for word, score, _ in
-                             process.extract(stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85, limit=None)}
-            result.append(found)
+            result.append({word: score / 100 for word, score, _ in matches})
         return result
 
     def _score_name(self, name: tuple[str, ...], sims: list[dict[str, float]]) -> float:
@@ -491,18 +497,32 @@ class Answerer:
         for token, sims in zip(reading.content, self._similarities(reading.content), strict=True):
             if any(sims.get(w, 0) >= 0.8 for w in words_of):
                 explained.append(token)
-            elif token not in self._known and not sims and not self._near_known(token):
+            elif self._is_foreign(token):
                 foreign.append(token)
         return explained, foreign
 
-    def _near_known(self, token: str) -> bool:
-        if len(token) <= 3:
+    @cached_property
+    def _all_known(self) -> tuple[frozenset[str], list[str], frozenset[str]]:
+        """Words, sorted words and stems of every word the pack's texts and the question vocabulary hold."""
+        known = frozenset(self._known | self.pack.text_words | self._predicate_words | rd.RAISE_WORDS)
+        return known, sorted(known), frozenset(_stem(w) for w in known if len(w) >= 5)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one answerer per pack, kept for the life of the process
+    def _is_foreign(self, token: str) -> bool:
+        """A word that neither the pack's texts nor the question vocabulary hold, even misspelt by a letter."""
+        known, ordered, stems = self._all_known
+        if token in known or token.isdigit():
             return False
-        return process.extractOne(token, self._cue_vocabulary, scorer=fuzz.ratio, score_cutoff=85) is not None
+        if len(token) <= 4:
+            return True  # short words are taken as written: "bola" is not "pola"
+        limit = 1 if len(token) <= 10 else 2
+        if process.extractOne(token, ordered, scorer=Levenshtein.distance, score_cutoff=limit) is not None:
+            return False
+        stem = _stem(token)
+        return not (len(stem) >= 4 and (stem in stems or any(_stem(w) == stem for w in ordered if w[:3] == token[:3])))
 
     def _foreign(self, reading: _Reading) -> list[str]:
-        sims = self._similarities(reading.content)
-        return [t for t, s in zip(reading.content, sims, strict=True) if not s and t not in self._known and not self._near_known(t)]
+        return [t for t in reading.content if self._is_foreign(t)]
 
     # --- step 3: deciding -------------------------------------------------------------------
 
@@ -550,7 +570,9 @@ class Answerer:
             named = self._glossary_named(r)
             if named is not None:
                 return named
-        if len(r.levels) >= 2 and ("compare" in r.cues or self._joined_levels(r)):
+        if len(r.levels) >= 2 and self._level_range(r):
+            r.level = None  # "level 1 sampai 5": every level, i.e. the indicator as a whole
+        elif len(r.levels) >= 2 and ("compare" in r.cues or self._joined_levels(r)):
             return self._comparison(r)
         simulation = self._simulation(r)
         if simulation is not None:
@@ -582,13 +604,14 @@ class Answerer:
             stages = next((rule for rule in pack.rules if "stages" in rule.answers), None)
             if stages is not None:
                 return Answer(pack.id, "rule", 0.9, key=stages.id, title=stages.title, texts=[stages.text])
-        if r.defining and not r.content and r.any_level is None:
+        if r.defining and not r.content and r.any_level is None and r.level is None:
             ranked = self._rank(r, [*r.cue_words, *r.weak])
             if ranked and ranked[0][1] >= 0.9 and ranked[0][0].kind == "glossary":
                 return self._about_entity(ranked[0][0], level, r, ranked[0][1])
         if "predicate" in r.cues and r.content and all(t in self._predicate_words for t in r.content):
             return Answer(pack.id, "predicate", 0.9, title=pack.framework.index_name)  # "rentang predikat baik"
-        ranked = self._rank(r)
+        validity = [t for t in r.tokens if t in _VALIDITY and t not in r.content]
+        ranked = self._rank(r, [*r.content, *validity] if validity and r.content else None)
         if ranked and ranked[0][1] >= COVERED:
             entity, score = ranked[0]
             score = _with_margin(ranked)
@@ -610,8 +633,10 @@ class Answerer:
             if ranked and ranked[0][1] >= CONFIDENT and ranked[0][0].kind in {"glossary", "rule"}:
                 return self._about_entity(ranked[0][0], level, r, ranked[0][1])
         answer = self._not_covered(r, "out_of_scope")
-        if ranked and ranked[0][1] >= 0.25 and not self._foreign(r):
-            answer.candidates = self._candidates(ranked, r, level, skip=None)
+        if ranked and ranked[0][1] >= 0.25 and not self._foreign(r) and not r.shape.facts:
+            explained, _ = self._explained(r, ranked[0][0])
+            if 2 * len(explained) >= len(r.content):  # "did you mean" only when its words are the question's
+                answer.candidates = self._candidates(ranked, r, level, skip=None)
         return answer
 
     def _glossary_named(self, r: _Reading) -> Answer | None:
@@ -635,6 +660,11 @@ class Answerer:
             return False
         return any((int(number.value), number.year) in m.regulations for m in self.library.mentions())
 
+    def _level_range(self, r: _Reading) -> bool:
+        """A span of levels rather than a pair: "level 1 sampai 5", "level 1-5"."""
+        low, high = sorted(r.levels[:2])
+        return high - low >= 2 and bool(re.search(r"\b(?:sampai|hingga|sd|through|thru)\b", r.text)) and "compare" not in r.cues
+
     def _joined_levels(self, r: _Reading) -> bool:
         """Two levels joined as a pair: "level 3 dan 4", "dari level 3 ke level 4", "antara level 2 dan 3"."""
         if r.cues & {"all", "rest"}:
@@ -644,23 +674,20 @@ class Answerer:
         return bool(between & rd._CONJUNCTIONS) or bool(re.search(r"\b(?:dari|from|antara|between)\b", r.text))
 
     def _stages_asked(self, r: _Reading) -> bool:
+        """How the evaluation runs and who evaluates: "tahapan evaluasi", "alur penilaian", "siapa yang menilai",
+        "setelah penilaian mandiri tahap berikutnya apa" (not "tahap interviu", a term of its own)."""
         tokens = set(r.tokens)
         strong = tokens & {"tahapan", "tahap", "tahapannya", "alur", "alurnya", "urutan", "langkah", "stages", "stage", "steps", "siklus"}
         evaluating = tokens & {"menilai", "evaluates", "assesses", "penilai", "mengevaluasi", "evaluate", "assess", "dinilai"}
-        who = tokens & {"siapa", "who"}
-        if who and evaluating and not r.indicator:
+        subject = {"evaluasi", "penilaian", "pemantauan", "evaluation", "assessment", "monitoring", "mandiri", "self"}
+        if tokens & {"siapa", "who"} and evaluating and r.indicator is None:
             return True
-        process_words = tokens & {"proses", "process"}
-        if not (strong or process_words):
+        if not (strong or (tokens & {"proses", "process"} and tokens & subject)):
             return False
-        if tokens & {"berikutnya", "selanjutnya", "setelah", "sesudah", "next", "after"}:
+        if tokens & {"berikutnya", "selanjutnya", "setelah", "sesudah", "next", "after"} and tokens & subject:
             return True
-        subject = {"evaluasi", "penilaian", "pemantauan", "evaluation", "assessment", "monitoring", "mandiri"}
         rest = [t for t in r.content if t not in rd.STAGE_WORDS and t not in subject and t not in {"awal", "akhir"}]
-        if not rest:
-            return True
-        ranked = self.match(rest)
-        return not ranked or ranked[0][1] < CONFIDENT
+        return not rest
 
     # --- intents --------------------------------------------------------------------------
 
@@ -701,9 +728,13 @@ class Answerer:
             simulation = raised(pack, part, raise_steps, base)
             headline = simulation.gain if base is None or simulation.score is None else simulation.score.value
             return self._simulated(simulation, value=headline)
-        if not candidates:
-            return None
         has_all = "all" in r.cues
+        if not candidates:
+            roles = {"level", "index"} if has_all else {"level"}
+            outside = [n for n in r.numbers if n.role in roles and not in_scale(pack, n.value)]
+            if outside and (has_all or whatif) and r.indicator is None:
+                return Answer(pack.id, "not_covered", 0.0, reason="outside_scale")  # "semua level 3,5" in a whole-level pack
+            return None
         has_rest = bool(tokens & CUES["rest"])
         if not (has_all or has_rest or whatif):
             return None
@@ -855,7 +886,8 @@ class Answerer:
         tokens = set(r.tokens)
         text = r.text
         rest = [t for t in r.content if t not in CUES["structure"] and t not in CUES["list"] and t not in CUES["exists"]
-                and t not in CUES["scale"] and t not in {"dinilai", "punya", "penilaian", "evaluasi", "dalam", "nilai"}]
+                and t not in CUES["scale"] and t not in {"dinilai", "punya", "penilaian", "evaluasi", "dalam", "nilai"}
+                and not any(t in ws for ws in _TYPE_WORDS.values())]
         found = self.match(rest)
         named = bool(found) and found[0][1] >= COVERED
         if "weight" in r.cues or r.indicator is not None or named:
@@ -895,6 +927,10 @@ class Answerer:
                 score += 0.03
             if entity.kind == "rule" and reading.cues & {"criteria", "formula"}:
                 score += 0.03
+            if entity.kind == "rule" and set(reading.tokens) & _VALIDITY:
+                score += 0.08  # "masih berlaku?", "still counted?": a practical rule, not a definition
+            if entity.kind == "indicator" and entity.key in self._policy_indicators and not set(reading.tokens) & _POLICY_WORDS:
+                score -= 0.04  # "manajemen data" is the practice; its policy is asked for as "kebijakan manajemen data"
             ranked.append((entity, score))
         ranked.sort(key=lambda pair: (-pair[1], _KIND_ORDER[pair[0].kind]))
         return ranked
@@ -987,15 +1023,21 @@ class Answerer:
     # --- step 4: honesty ------------------------------------------------------------------
 
     def _honest(self, answer: Answer, r: _Reading) -> Answer:
-        """Refuse an answer that rests on a fact the pack does not hold."""
+        """Refuse an answer that rests on a fact the pack does not hold, or on words it does not know."""
         if not answer.covered:
+            if r.shape.facts or r.shape.now:
+                answer.candidates = []
             return answer
+        matched = answer.topic in {"level", "evidence", "indicator", "weight", "aspect", "domain", "glossary", "rule", "comparison"}
+        if r.indicator is None and r.part is None and not matched and self._foreign(r):
+            return self._not_covered(r, "out_of_scope")  # a shape cue among words the pack does not know
         shape = r.shape
         computed = answer.topic in {"simulation", "index_value"}
         if shape.now and (shape.facts or r.shape.cues & {"who", "count"} or "index" in r.cues) and not computed:
             facts = sorted(shape.facts)
             return self._not_covered(r, "fact", facts[0]) if facts else self._not_covered(r, "now")
-        if shape.local and (r.shape.cues & {"who"} or ("index" in r.cues and answer.topic not in {"index_value", "simulation"})):
+        asks_who = bool(r.shape.cues & {"who"}) or bool(set(r.tokens) & {"nama", "name", "names"})
+        if shape.local and (asks_who or ("index" in r.cues and answer.topic not in {"index_value", "simulation"})):
             return self._not_covered(r, "local")
         for fact in sorted(shape.facts):
             if not self._holds(answer, fact, r):
@@ -1011,7 +1053,7 @@ class Answerer:
         if entity is not None:
             texts += [" ".join(name) for name in entity.names]
         joined = " ".join(texts)
-        if not _FACT_TEXT[fact].search(joined) and not any(w in joined.split() for w in rd.FACT_CUES[fact]):
+        if not _FACT_TEXT[fact].search(joined) and not any(w in joined.split() for w in rd.FACT_CUES.get(fact, set())):
             return False
         years = [int(n.value) for n in r.numbers if n.role == "year"]
         return all(str(year) in joined for year in years)
@@ -1073,6 +1115,13 @@ def regulation_refs(text: str) -> set[tuple[int, int]]:
 
 
 _NUMBER_NOUNS = ["level", "indikator", "indicator"]
+_VALIDITY = {"berlaku", "valid", "validity", "dihitung", "kadaluarsa", "kedaluwarsa", "expired", "masih", "counted", "counts", "still"}
+_POLICY_WORDS = {"kebijakan", "aturan", "regulasi", "peraturan", "perkada", "perbup", "perda", "pergub", "perwal", "sk", "policy",
+                 "policies", "regulation", "rules", "kebijakannya"}
+
+
+def _is_policy(name: str) -> bool:
+    return fold(name).split()[0] in {"kebijakan", "policy"} if name.strip() else False
 _PROVING = {"membuktikan", "buktikan", "dibuktikan", "prove", "proves", "masuk", "termasuk", "buat"}
 _RAISED = re.compile(r"\b(?:naik|raise|raised|up|naikkan|dinaikkan)\b.{0,12}\blevel\b")
 _LISTED = re.compile(r"\b(?:which|what) (?:domains|aspects|indicators)\b")

@@ -297,6 +297,23 @@ class Pack(_Strict):
     def aspects_of_domain(self, domain_id: str) -> list[Aspect]:
         return self._by_domain.get(domain_id, [])
 
+    @cached_property
+    def text_words(self) -> frozenset[str]:
+        """Every word of the pack's texts (folded): the words a question about this framework may use."""
+        from knowledge.reading import tokenize
+
+        texts: list[str] = [self.framework.title, self.framework.formula, *self.framework.caveats]
+        for i in self.indicators:
+            texts += [i.name, i.short_name, i.short_name_en, i.assesses, *i.keywords, *i.evidence_examples, *i.notes]
+            for c in i.levels.values():
+                texts += [c.criteria, *c.evidence]
+        texts += [t for a in self.aspects for t in (a.name, a.name_en, a.description, *a.keywords)]
+        texts += [t for d in self.domains for t in (d.name, d.name_en, d.description, *d.keywords)]
+        texts += [t for g in self.glossary for t in (g.term, g.definition, g.definition_en or "", *g.aliases)]
+        texts += [t for r in self.rules for t in (r.title, r.title_en, r.text, *r.keywords)]
+        texts += [t for m in self.capability_models for n in m.levels.values() for t in (n.name, n.name_en, n.meaning)]
+        return frozenset(w for text in texts for w in tokenize(text) if not w.isdigit())
+
     def predicate_for(self, value: Decimal) -> PredicateBand:
         """The band containing ``value`` (callers pass the rounded, displayed value)."""
         for band in self.predicates:

@@ -393,6 +393,7 @@ def _parse_pack(file: Path, version: tuple[Path, int, int]) -> Pack:
     problems = validate_pack(pack)
     if problems:
         raise PackError(file, problems)
+    pack.text_words  # noqa: B018 - computed before the pack is kept, so a cached pack has it too
     _keep(version, pack)
     return pack
 

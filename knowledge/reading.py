@@ -39,19 +39,20 @@ _GLUED = re.compile(r"\b(level|lvl|lvel|levl|leve|lv|l|tk|indikator|indi|ind|i|n
 
 
 _HYPHENATED = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_REPEATED = re.compile(r"\b([a-z]+)-\1\b")  # "langkah-langkah", "aspek-aspek": the plural is the word
 
 
 def words(text: str) -> list[str]:
     """Tokens of folded text: words, numbers (with their decimals and "/year"), "#" and "%".
 
     Hyphenated words are one word ("to-be", "e-office"), as in the pack's names."""
-    text = _GLUED.sub(r"\1 \2", _HYPHENATED.sub("", fold(text)))
+    text = _GLUED.sub(r"\1 \2", _HYPHENATED.sub("", _REPEATED.sub(r"\1", fold(text))))
     return _TOKEN.findall(text)
 
 
 def tokenize(text: str) -> list[str]:
     """Words and whole numbers only (for names and keywords)."""
-    return re.findall(r"[a-z0-9]+", _HYPHENATED.sub("", fold(text)).replace("#", " "))
+    return re.findall(r"[a-z0-9]+", _HYPHENATED.sub("", _REPEATED.sub(r"\1", fold(text))).replace("#", " "))
 
 
 # --- numbers typed as words -------------------------------------------------------------------
@@ -336,7 +337,15 @@ FACT_CUES: dict[str, set[str]] = {
         "prices", "fee", "fees", "gaji", "gajinya", "gajian", "tunjangan", "honor", "honorarium", "insentif", "tpp", "salary",
         "salaries", "pay", "wage", "rupiah", "rp",
     },
-    "vendor": {"vendor", "vendornya", "penyedia", "konsultan", "merk", "merek", "supplier", "rekanan", "hire", "beli", "membeli", "buy"},
+    "vendor": {
+        "vendor", "vendornya", "penyedia", "konsultan", "merk", "merek", "supplier", "rekanan", "hire", "beli", "membeli", "buy",
+        "terbaik", "rekomendasi", "rekomendasikan", "recommend", "recommended", "recommendation", "best", "buatan",
+    },
+    # a document to be written or handed out (a template, a letter): the packs describe, they do not draft
+    "template": {
+        "template", "templat", "buatkan", "bikinkan", "bikinin", "buatin", "tuliskan", "kirimkan", "sample", "draftkan", "isikan",
+        "isiin", "isikanlah",
+    },
     "contact": {"telepon", "telpon", "telp", "hp", "wa", "whatsapp", "email", "surel", "phone", "contact", "kontak", "alamat", "address"},
 }
 # A fact of the current moment or of one named institution: the packs never hold it.
@@ -344,32 +353,32 @@ NOW_WORDS = {"ini", "sekarang", "depan", "terbaru", "terkini", "kini", "now", "c
 LOCAL_WORDS = {"kami", "kita", "saya", "kabupaten", "kab", "kota", "provinsi", "pemkab", "pemkot", "pemprov", "our", "my", "daerah"}
 # Words with no meaning of their own in a question (or the pack's general nouns): never "foreign".
 FUNCTION_WORDS = {
-    "yang", "dan", "di", "ke", "dari", "untuk", "pada", "dengan", "atau", "itu", "ini", "adalah", "apa", "apakah",
-    "bagaimana", "gimana", "gmn", "berapa", "brp", "dong", "sih", "ya", "kah", "nya", "tolong", "mohon", "saya", "kami",
-    "kita", "bisa", "jadi", "buat", "tentang", "soal", "mana", "the", "a", "an", "of", "for", "in", "on", "to", "is",
-    "are", "does", "do", "what", "which", "how", "about", "me", "tell", "please", "and", "or", "at", "by", "with", "yg",
-    "dlm", "dalam", "utk", "tuk", "sm", "sama", "kalau", "kalo", "klo", "mau", "ingin", "perlu", "bagi", "agar", "supaya",
-    "naik", "raise", "reach", "capai", "tiap", "setiap", "masing", "semua", "seluruh", "each", "every", "all", "per",
-    "aja", "saja", "ada", "nggak", "ngga", "gak", "ga", "tidak", "enggak", "tak", "kan", "lah", "pun", "deh", "nih",
-    "tuh", "kok", "kak", "pak", "bu", "bang", "min", "mas", "mbak", "gan", "halo", "hai", "hi", "hello", "terima",
-    "kasih", "makasih", "thanks", "thank", "you", "i", "we", "our", "my", "it", "this", "that", "there", "be", "should",
-    "can", "could", "would", "will", "get", "gets", "got", "need", "needs", "did", "has", "have", "had",
-    "if", "then", "than", "when", "who", "whom", "where", "why", "juga", "lagi", "masih", "sudah", "udah", "belum",
-    "akan", "harus", "boleh", "oleh", "karena", "sebab", "kenapa", "mengapa", "seperti", "kayak", "gitu", "begitu",
-    "berikutnya", "selanjutnya", "tujuan", "tujuannya", "fungsi", "fungsinya", "manfaat", "manfaatnya", "peran", "perannya",
-    "tugas", "tugasnya", "isi", "isinya", "masingmasing", "kirakira", "setelah", "sesudah", "sebelum", "lalu", "kemudian", "awal",
-    "akhir", "sampai", "hingga",
-    "antara", "between", "from", "into", "vs", "versus", "manakah", "bagaimanakah", "coba", "tanya",
-    "nanya", "ask", "question", "jawab", "answer", "penting", "important", "contoh", "contohnya", "example", "misalnya",
-    "instansi", "kantor", "dinas", "opd", "pemda", "agency", "office", "lebih", "more", "less", "kurang", "baru", "new",
-    "lama", "old", "long", "benar", "betul", "true", "sebenarnya", "sebetulnya", "bukan", "not", "no", "yes",
-    "iya", "oke", "ok", "sip", "mengisi", "diisi", "fill", "dapat", "menjadi", "become", "berarti",
-    "artinya", "means", "mean", "dimaksud", "hal", "cuma", "hanya", "only", "just",
-    "tapi", "tetapi", "namun", "but", "however", "mungkin", "maybe", "kira", "kira-kira", "sekitar",
-    "dll", "dsb", "etc", "bagus", "good", "jelek", "bad", "punya", "memiliki", "termasuk", "masuk",
-    "bernilai", "dinilai", "ditentukan", "menentukan", "tentukan", "determine",
-    "determined", "given", "berikan", "memberi", "diberi", "dipakai", "pakai", "memakai", "use", "used", "using",
-    "like", "look", "looks", "sebutkan", "mention", "sebut", "disebut", "called",
+    "yang", "dan", "di", "ke", "dari", "untuk", "pada", "dengan", "atau", "itu", "ini", "adalah", "apa", "apakah", "bagaimana",
+    "gimana", "gmn", "berapa", "brp", "dong", "sih", "ya", "kah", "nya", "tolong", "mohon", "saya", "kami", "kita", "bisa",
+    "jadi", "buat", "tentang", "soal", "mana", "the", "a", "an", "of", "for", "in", "on", "to", "is", "are", "does", "do", "what",
+    "which", "how", "about", "me", "tell", "please", "and", "or", "at", "by", "with", "yg", "dlm", "dalam", "utk", "tuk", "sm",
+    "sama", "kalau", "kalo", "klo", "mau", "ingin", "perlu", "bagi", "agar", "supaya", "naik", "raise", "reach", "capai", "tiap",
+    "setiap", "masing", "semua", "seluruh", "each", "every", "all", "per", "aja", "saja", "ada", "nggak", "ngga", "gak", "ga",
+    "tidak", "enggak", "tak", "kan", "lah", "pun", "deh", "nih", "tuh", "kok", "kak", "pak", "bu", "bang", "min", "mas", "mbak",
+    "gan", "halo", "hai", "hi", "hello", "terima", "kasih", "makasih", "thanks", "thank", "you", "i", "we", "our", "my", "it",
+    "this", "that", "there", "be", "should", "can", "could", "would", "will", "get", "gets", "got", "need", "needs", "did", "has",
+    "have", "had", "if", "then", "than", "when", "who", "whom", "where", "why", "juga", "lagi", "masih", "sudah", "udah", "belum",
+    "akan", "harus", "boleh", "oleh", "karena", "sebab", "kenapa", "mengapa", "seperti", "kayak", "gitu", "begitu", "berikutnya",
+    "selanjutnya", "tujuan", "tujuannya", "fungsi", "fungsinya", "manfaat", "manfaatnya", "peran", "perannya", "tugas",
+    "tugasnya", "isi", "isinya", "masingmasing", "kirakira", "berat", "kecil", "besar", "rendah", "tinggi", "ringan", "sedikit",
+    "ditambah", "bertambah", "menetapkan", "ditetapkan", "membedakan", "melibatkan", "menampilkan", "dibentuk", "membentuk",
+    "misalkan", "sebagian", "needed", "required", "s", "dimana", "kapan", "sampai", "membuat", "dibuat", "menyusun", "disusun",
+    "mencapai", "meningkatkan", "memenuhi", "dipenuhi", "mendapat", "mendapatkan", "dapat", "bagaimanakah", "tentukan", "pakai",
+    "pilih", "memilih", "dipilih", "choose", "pick", "make", "setelah", "sesudah", "sebelum", "lalu", "kemudian", "awal", "akhir",
+    "hingga", "antara", "between", "from", "into", "vs", "versus", "manakah", "coba", "tanya", "nanya", "ask", "question",
+    "jawab", "answer", "penting", "important", "contoh", "contohnya", "example", "misalnya", "instansi", "kantor", "dinas", "opd",
+    "pemda", "agency", "office", "lebih", "more", "less", "kurang", "baru", "new", "lama", "old", "long", "benar", "betul",
+    "true", "sebenarnya", "sebetulnya", "bukan", "not", "no", "yes", "iya", "oke", "ok", "sip", "mengisi", "diisi", "fill",
+    "menjadi", "become", "berarti", "artinya", "means", "mean", "dimaksud", "hal", "cuma", "hanya", "only", "just", "tapi",
+    "tetapi", "namun", "but", "however", "mungkin", "maybe", "kira", "kira-kira", "sekitar", "dll", "dsb", "etc", "bagus", "good",
+    "jelek", "bad", "punya", "memiliki", "termasuk", "masuk", "bernilai", "dinilai", "ditentukan", "menentukan", "determine",
+    "determined", "given", "berikan", "memberi", "diberi", "dipakai", "memakai", "use", "used", "using", "like", "look", "looks",
+    "sebutkan", "mention", "sebut", "disebut", "called",
 }
 STAGE_WORDS = CUES["stages"]
 
@@ -377,9 +386,13 @@ STAGE_WORDS = CUES["stages"]
 _MONEY = re.compile(r"\bberapa (?:anggaran|dana|duit|uang)\b|\bhow much (?:money|does it cost)\b")
 _DEADLINE = re.compile(r"\bbatas (?:akhir|waktu|pengisian|penyampaian|pengumpulan)\b")
 _NOW = re.compile(
-    r"\b(?:tahun|bulan|minggu) (?:ini|depan)\b|\b(?:this|next) (?:year|month|week)\b|\bsekarang\b|\bsaat ini\b|\bterbaru\b"
-    r"|\bterkini\b|\bcurrent(?:ly)?\b|\bnow\b"
+    r"\b(?:tahun|bulan|minggu|pekan) (?:ini|depan|lalu|kemarin)\b|\b(?:this|next|last) (?:year|month|week)\b|\bsekarang\b"
+    r"|\bsaat ini\b|\bterbaru\b|\bterkini\b|\bcurrent(?:ly)?\b|\bnow\b|\bkemarin\b|\bbesok\b|\bhari ini\b|\byesterday\b"
+    r"|\btoday\b|\btomorrow\b"
 )
+# How many of something the packs do not count: agencies, staff, people.
+_STATISTICS = re.compile(r"\b(?:berapa|brp|jumlah|how many)\b.*\b(?:instansi|pegawai|asn|peserta|orang|pemda|kabupaten|kota|provinsi"
+                         r"|lembaga|asesor|agencies|people|staff|employees)\b")
 _LOCAL = re.compile(
     r"\b(?:kabupaten|kab|kota|provinsi|pemkab|pemkot|pemprov|instansi|dinas|daerah) (?:kami|kita|saya|[a-z]{3,})\b"
     r"|\bour (?:agency|office|regency|city|province)\b"
@@ -416,5 +429,7 @@ def shape_of(tokens: list[str]) -> Shape:
     if "batas" in present and "schedule" in shape.facts and not deadline and not present & (FACT_CUES["schedule"] - {"batas"}):
         shape.facts.discard("schedule")  # "batas predikat" is a boundary, not a deadline
     shape.now = bool(_NOW.search(text))
-    shape.local = bool(_LOCAL.search(text))
+    shape.local = bool(_LOCAL.search(text)) or bool(present & {"siapa", "who"} and present & {"kami", "kita", "saya", "our", "my", "we"})
+    if _STATISTICS.search(text):
+        shape.facts.add("statistics")
     return shape
