@@ -39,6 +39,7 @@ _GLUED = re.compile(r"\b(level|lvl|lvel|levl|leve|lv|l|tk|indikator|indi|ind|i|n
 
 
 _HYPHENATED = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_SPELT_HYPHEN = re.compile(r"\b(twenty|thirty|forty|fifty)-(one|two|three|four|five|six|seven|eight|nine)\b")
 _REPEATED = re.compile(r"\b([a-z]+)-\1\b")  # "langkah-langkah", "aspek-aspek": the plural is the word
 
 
@@ -46,7 +47,8 @@ def words(text: str) -> list[str]:
     """Tokens of folded text: words, numbers (with their decimals and "/year"), "#" and "%".
 
     Hyphenated words are one word ("to-be", "e-office"), as in the pack's names."""
-    text = _GLUED.sub(r"\1 \2", _HYPHENATED.sub("", _REPEATED.sub(r"\1", fold(text))))
+    text = _SPELT_HYPHEN.sub(r"\1 \2", fold(text))  # "twenty-one" stays two number words
+    text = _GLUED.sub(r"\1 \2", _HYPHENATED.sub("", _REPEATED.sub(r"\1", text)))
     return _TOKEN.findall(text)
 
 
