@@ -312,7 +312,7 @@ class Pack(_Strict):
         texts += [t for g in self.glossary for t in (g.term, g.definition, g.definition_en or "", *g.aliases)]
         texts += [t for r in self.rules for t in (r.title, r.title_en, r.text, *r.keywords)]
         texts += [t for m in self.capability_models for n in m.levels.values() for t in (n.name, n.name_en, n.meaning)]
-        return frozenset(w for text in texts for w in tokenize(text) if not w.isdigit())
+        return frozenset(w for w in tokenize("\n".join(texts)) if not w.isdigit())  # one pass over all the text
 
     def predicate_for(self, value: Decimal) -> PredicateBand:
         """The band containing ``value`` (callers pass the rounded, displayed value)."""
