@@ -618,7 +618,6 @@ class Answerer:
             answer = self._about_entity(entity, level, r, score)
             answer.candidates = self._candidates(ranked, r, level, skip=None if score < CONFIDENT else entity)
             explained, foreign = self._explained(r, entity)
-            answer.key = answer.key if answer.key is not None else None
             if foreign and len(foreign) >= len(explained):
                 return self._not_covered(r, "out_of_scope")
             return answer
@@ -631,7 +630,12 @@ class Answerer:
             words = list(dict.fromkeys([*r.content, *r.cue_words, *r.weak, *years]))
             ranked = self._rank(r, words)
             if ranked and ranked[0][1] >= CONFIDENT and ranked[0][0].kind in {"glossary", "rule"}:
-                return self._about_entity(ranked[0][0], level, r, ranked[0][1])
+                # a year only supports the words that name the entity ("beda 2018 dan 2020"), it is not one
+                own = {w for name in ranked[0][0].names for w in name}
+                naming = [t for t, sims in zip(words, self._similarities(words), strict=True)
+                          if t not in years and any(sims.get(w, 0) >= 0.8 for w in own)]
+                if naming:
+                    return self._about_entity(ranked[0][0], level, r, ranked[0][1])
         answer = self._not_covered(r, "out_of_scope")
         if ranked and ranked[0][1] >= 0.25 and not self._foreign(r) and not r.shape.facts:
             explained, _ = self._explained(r, ranked[0][0])

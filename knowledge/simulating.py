@@ -74,6 +74,7 @@ def part_at(pack: Pack, part: Part, level: Decimal, rest: Decimal | None) -> Sim
 
 def raised(pack: Pack, part: Part, steps: int, base: Decimal | None) -> Simulation:
     """``part`` (one indicator) raised by ``steps`` levels: the gain, and the index when a base is given."""
+    steps = max(0, min(steps, pack.scale.max - pack.scale.min))  # no indicator climbs past the top of the scale
     gain = part.weight * steps / HUNDRED
     if base is None:
         return Simulation("raise", None, part=part, steps=steps, gain=gain)
