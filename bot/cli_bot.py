@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from bot.config import ConfigError, load_settings
-
 # Edits are delivered so the bot can say they are not read again (see conversations.events.Edited).
 ALLOWED_UPDATES = ["message", "edited_message", "inline_query", "callback_query", "my_chat_member"]
 
@@ -22,6 +20,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_settings  # imported here: the other commands start faster
+
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -43,6 +43,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_settings
+
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -8,13 +8,15 @@ import os
 import re
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.render import default_renderer, language_of, plain
-from knowledge.answering import Answer, Answerer
-from knowledge.models import Pack
-from knowledge.packs import PackError, PackRegistry, load_pack
-from knowledge.scoring import BandTarget, Evaluation, Move, ScoringError, band_targets, evaluate, next_moves
+from bot.languages import language_of
+
+if TYPE_CHECKING:  # the modules themselves are imported by the commands that use them: a cold start stays short
+    from knowledge.answering import Answer
+    from knowledge.models import Pack
+    from knowledge.packs import PackRegistry
+    from knowledge.scoring import BandTarget, Evaluation, Move
 
 DEFAULT_FRAMEWORK = "spbe-2020"
 USAGE_ERROR = 2
@@ -62,6 +64,8 @@ def _fail(message: str, code: int = USAGE_ERROR) -> int:
 
 
 def _registry(args: argparse.Namespace) -> PackRegistry:
+    from knowledge.packs import PackRegistry
+
     return PackRegistry.load(args.pack)
 
 
@@ -77,6 +81,8 @@ def _dec(value: Decimal | None) -> float | None:
 
 
 def cmd_frameworks(args: argparse.Namespace) -> int:
+    from knowledge.packs import PackError
+
     try:
         packs = list(_registry(args))
     except PackError as exc:
@@ -114,6 +120,8 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_pack(args: argparse.Namespace) -> int:
+    from knowledge.packs import PackError, load_pack
+
     try:
         pack = load_pack(args.path)
     except PackError as exc:
@@ -171,6 +179,8 @@ def _target(target: BandTarget) -> dict[str, Any]:
 
 
 def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
+    from knowledge.scoring import band_targets, next_moves
+
     moves = next_moves(pack, evaluation)
     targets = band_targets(pack, evaluation)
     index = evaluation.index
@@ -197,6 +207,10 @@ def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from bot.render import default_renderer, plain
+    from knowledge.packs import PackError
+    from knowledge.scoring import ScoringError, band_targets, evaluate, next_moves
+
     try:
         pack = _pack(args)
     except (KeyError, PackError) as exc:
@@ -220,18 +234,63 @@ def cmd_score(args: argparse.Namespace) -> int:
 # --- ask ---------------------------------------------------------------------------------------
 
 
+def _simulation(answer: Answer) -> dict[str, Any] | None:
+    simulation = answer.simulation
+    if simulation is None:
+        return None
+    part = simulation.part
+    return {
+        "kind": simulation.kind,
+        "level": _dec(simulation.level),
+        "rest": _dec(simulation.rest),
+        "rest_default": simulation.rest_default,
+        "part": {"kind": part.kind, "key": part.key, "title": part.title, "weight": _dec(part.weight)} if part else None,
+        "steps": simulation.steps,
+        "gain": _dec(simulation.gain),
+        "index_before": _dec(simulation.base.value) if simulation.base else None,
+        "index": _dec(simulation.score.value) if simulation.score else None,
+        "predicate": simulation.score.predicate.label if simulation.score else None,
+    }
+
+
+def _extremes(answer: Answer) -> dict[str, Any] | None:
+    found = answer.extremes
+    if found is None:
+        return None
+    return {
+        "kind": found.kind,
+        "of": found.of,
+        "weight": _dec(found.weight),
+        "parts": [{"kind": p.kind, "key": p.key, "title": p.title, "weight": _dec(p.weight)} for p in found.parts],
+        "lowest": _dec(found.lowest.value) if found.lowest else None,
+        "highest": _dec(found.highest.value) if found.highest else None,
+    }
+
+
 def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
     return {
         "framework": pack.id,
+        "asked_framework": answer.home or pack.id,
         "topic": answer.topic,
         "indicator": answer.indicator,
         "level": answer.level,
+        "level_to": answer.level_to,
+        "levels": answer.levels,
         "key": answer.key,
         "title": answer.title,
         "answer": text,
         "texts": answer.texts,
+        "value": _dec(answer.value),
+        "predicate": answer.predicate,
+        "simulation": _simulation(answer),
+        "extremes": _extremes(answer),
+        "computed": answer.computed,
+        "notes": answer.notes,
         "confidence": answer.confidence,
         "covered": answer.covered,
+        "sure": answer.sure,
+        "reason": answer.reason,
+        "fact": answer.fact,
         "candidates": [
             {"topic": c.topic, "kind": c.kind, "key": c.key, "title": c.title, "score": c.score} for c in answer.candidates
         ],
@@ -240,13 +299,19 @@ def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render import default_renderer, plain
+    from knowledge.answering import Library
+    from knowledge.packs import PackError
+
     try:
-        pack = _pack(args)
+        registry = _registry(args)
+        registry.get(args.framework)
     except (KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     if not args.question.strip():
         return _fail("the question is empty")
-    answer = Answerer(pack).ask(args.question)
+    answer = Library(registry).answerer(args.framework).ask(args.question)
+    pack = registry.get(answer.framework)  # a question may name another framework
     text = plain(default_renderer().render("answer", args.lang, pack=pack, answer=answer))
     if args.json:
         print(json.dumps(answer_document(pack, answer, text), ensure_ascii=False, indent=2))

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sqlite3
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
-
-from storage.errors import StorageError
-from storage.sqlite import migrations
-from storage.sqlite.database import connect, open_database
 
 DEFAULT_DATABASE = "data/spbe.sqlite3"
 TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "group_links")
@@ -49,6 +44,9 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 async def _status(path: Path) -> int:
+    from storage.sqlite import migrations
+    from storage.sqlite.database import connect
+
     available = migrations.available()
     if not path.exists():
         print(f"database: {path} (does not exist yet; it is created on first start)")
@@ -75,6 +73,10 @@ async def _status(path: Path) -> int:
 
 def _run(work: Coroutine[Any, Any, int]) -> int:
     """Run one database command; a storage error becomes one line and exit code 1."""
+    import asyncio
+
+    from storage.errors import StorageError  # the storage layer loads only for database commands
+
     try:
         return asyncio.run(work)
     except StorageError as exc:
@@ -86,6 +88,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 async def _upgrade(path: Path) -> int:
+    from storage.sqlite import migrations
+    from storage.sqlite.database import connect
+
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = await connect(path)
     try:
@@ -104,6 +109,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _backup(source: Path, destination: Path) -> int:
+    from storage.sqlite.database import open_database
+
     db = await open_database(source, upgrade=False)
     try:
         await db.backup(destination)

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup
 
 from bot.catalogs import LOCALES, load_translations
 from bot.formats import format_date, format_datetime, format_number, format_time, format_weight
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
+from knowledge.caching import cache_dir
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "TEMPLATES", "Renderer", "default_renderer", "format_number",
            "format_weight", "language_of", "plain", "progress_bar"]
@@ -49,8 +50,17 @@ def localized(item: object, field: str, lang: str = DEFAULT_LANGUAGE) -> Any:
     return getattr(item, field)
 
 
+@lru_cache(maxsize=1)
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Compiled templates kept between runs (keyed by each template's source), so a cold CLI start
+    does not compile them again."""
+    folder = cache_dir()
+    return FileSystemBytecodeCache(str(folder), "jinja-%s.cache") if folder else None
+
+
 def _environment(directory: Path, lang: str, translations: Translations) -> Environment:
     env = Environment(
+        bytecode_cache=_bytecode_cache(),
         loader=FileSystemLoader(directory),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
         undefined=StrictUndefined,

@@ -29,10 +29,12 @@ async def ask(turn: Turn, question: str) -> Outcome:
     framework = await framework_for(turn)
     answer = turn.library.answerer(framework).ask(question)
     # Candidate buttons only in private chat: in a group anyone could press them.
-    return Outcome([answer_reply(turn, framework, answer, buttons=turn.event.chat.private)])
+    return Outcome([answer_reply(turn, answer, buttons=turn.event.chat.private)])
 
 
-def answer_reply(turn: Turn, framework: str, answer: Answer, *, buttons: bool = True) -> Reply:
+def answer_reply(turn: Turn, answer: Answer, *, buttons: bool = True) -> Reply:
+    """The answer in its own framework's pack (a question may name another framework than the user's)."""
+    framework = answer.framework
     rows = []
     if buttons and not answer.sure:
         entities = turn.library.answerer(framework).entities
@@ -64,7 +66,7 @@ async def candidate(turn: Turn) -> Outcome:
         if index >= len(answerer.entities):
             raise Refusal("stale_button", toast="toast_stale")
         answer = answerer.answer_entity(answerer.entities[index])
-    return Outcome([answer_reply(turn, framework, answer)], toast="toast_done")
+    return Outcome([answer_reply(turn, answer)], toast="toast_done")
 
 
 INLINE_ANSWERS = 4  # the best answer and, when unsure, the candidates (Telegram shows a short list)
@@ -75,9 +77,8 @@ async def inline(turn: Turn, query: str) -> Outcome:
     user can drop into the chat. Read only; nothing is stored."""
     if not query.strip():
         return Outcome([short("inline_help")])
-    framework = await framework_for(turn)
-    answerer = turn.library.answerer(framework)
-    answer = answerer.ask(query)
+    answer = turn.library.answerer(await framework_for(turn)).ask(query)
+    answerer = turn.library.answerer(answer.framework)  # the question may name another framework
     answers = [answer]
     if not answer.sure:
         for c in answer.candidates[: INLINE_ANSWERS - 1]:
@@ -88,4 +89,4 @@ async def inline(turn: Turn, query: str) -> Outcome:
                 entity = next((e for e in answerer.entities if (e.kind, e.key) == (c.kind, c.key)), None)
                 if entity is not None:
                     answers.append(answerer.answer_entity(entity))
-    return Outcome([answer_reply(turn, framework, a, buttons=False) for a in answers])
+    return Outcome([answer_reply(turn, a, buttons=False) for a in answers])

@@ -22,7 +22,9 @@ Confidence = Literal["tinggi", "sedang-tinggi", "sedang", "rendah-sedang", "rend
 class _Strict(BaseModel):
     """Unknown keys are refused so a typo in an operator's pack is reported."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when first used, so a pack read back from the cache
+    # (knowledge.packs) costs no validator building at start-up.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Framework(_Strict):
@@ -34,6 +36,9 @@ class Framework(_Strict):
     legal_basis: list[Text]
     evaluation_years: list[int]
     index_name: Text = "Indeks SPBE"
+    # Other names users give this framework ("pemdi", "versi 2018"): a question naming one of them is
+    # answered from this pack. The id, short title and regulation number are recognised anyway.
+    aliases: list[str] = []
     confidence: Confidence = "tinggi"
     # Shown to users wherever this framework's results or criteria appear.
     caveats: list[Text] = []
@@ -214,6 +219,15 @@ class Rule(_Strict):
     text: Text
     keywords: list[str] = []
     applies_to: list[int] = []
+    # The kinds of question this rule answers as a whole ("stages": how the evaluation runs and who
+    # evaluates), so the answerer can find it from the question's shape as well as its words.
+    answers: list[Literal["stages"]] = []
+    # The answers this rule qualifies, shown with them as a known source conflict: a topic
+    # ("predicate", "index_value", "simulation", "weight") or a topic and an id ("weight:A6").
+    caveat_for: list[str] = []
+
+
+CAVEAT_TOPICS = ("predicate", "index_value", "simulation", "extremes", "weight", "aspect", "domain", "formula", "structure")
 
 
 class Pack(_Strict):
@@ -282,6 +296,23 @@ class Pack(_Strict):
 
     def aspects_of_domain(self, domain_id: str) -> list[Aspect]:
         return self._by_domain.get(domain_id, [])
+
+    @cached_property
+    def text_words(self) -> frozenset[str]:
+        """Every word of the pack's texts (folded): the words a question about this framework may use."""
+        from knowledge.reading import tokenize
+
+        texts: list[str] = [self.framework.title, self.framework.formula, *self.framework.caveats]
+        for i in self.indicators:
+            texts += [i.name, i.short_name, i.short_name_en, i.assesses, *i.keywords, *i.evidence_examples, *i.notes]
+            for c in i.levels.values():
+                texts += [c.criteria, *c.evidence]
+        texts += [t for a in self.aspects for t in (a.name, a.name_en, a.description, *a.keywords)]
+        texts += [t for d in self.domains for t in (d.name, d.name_en, d.description, *d.keywords)]
+        texts += [t for g in self.glossary for t in (g.term, g.definition, g.definition_en or "", *g.aliases)]
+        texts += [t for r in self.rules for t in (r.title, r.title_en, r.text, *r.keywords)]
+        texts += [t for m in self.capability_models for n in m.levels.values() for t in (n.name, n.name_en, n.meaning)]
+        return frozenset(w for w in tokenize("\n".join(texts)) if not w.isdigit())  # one pass over all the text
 
     def predicate_for(self, value: Decimal) -> PredicateBand:
         """The band containing ``value`` (callers pass the rounded, displayed value)."""

@@ -8,8 +8,11 @@ this module adds the checks that need the whole pack (weights, gaps, references,
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import os
+import pickle
+import sys
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,10 +20,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
+
 from pydantic import ValidationError
 
-from knowledge.models import Pack, PredicateBand
+from knowledge.caching import cache_dir
+from knowledge.models import CAVEAT_TOPICS, Pack, PredicateBand
 
 BUILTIN_DIR = Path(__file__).parent / "packs"
 WEIGHT_TOLERANCE = Decimal("0.01")
@@ -48,41 +54,44 @@ class PackError(Exception):
 # --- reading YAML -------------------------------------------------------------------------------
 
 
-if TYPE_CHECKING:  # both loaders have the same interface; the checker sees the pure-Python one
-    _SafeLoader = yaml.SafeLoader
-else:
-    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last).
 
+    Built on first use: a start that reads every pack from the cache never imports PyYAML.
+    """
+    import yaml
 
-class _UniqueKeyLoader(_SafeLoader):
-    """A safe loader that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
 
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, object]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice in one mapping (first on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return loader.construct_mapping(node, deep=deep)
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, object]:
-    seen: dict[Hashable, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"key {key!r} appears twice in one mapping (first on line {seen[key] + 1})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    loader: type[yaml.SafeLoader] = type("UniqueKeyLoader", (base,), {})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return loader
 
 
 def _read_yaml(file: Path) -> object:
+    import yaml
+
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise PackError(file, [PackProblem("", f"cannot read file: {exc.strerror or exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # safe: _UniqueKeyLoader is a SafeLoader
+        return yaml.load(text, Loader=_loader())  # safe: the loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -287,10 +296,18 @@ def _check_indicators(pack: Pack) -> Iterator[PackProblem]:
             )
 
     known = set(numbers)
+    ids = {a.id for a in pack.aspects} | {d.id for d in pack.domains} | {str(n) for n in numbers}
     for index, rule in enumerate(pack.rules):
         unknown = sorted(set(rule.applies_to) - known)
         if unknown:
             yield PackProblem(f"rules[{index}] (id {rule.id}).applies_to", f"no such indicator: {unknown}")
+        for entry in rule.caveat_for:
+            topic, _, key = entry.partition(":")
+            if topic not in CAVEAT_TOPICS:
+                yield PackProblem(f"rules[{index}] (id {rule.id}).caveat_for",
+                                  f"{entry!r}: the topic must be one of {', '.join(CAVEAT_TOPICS)}")
+            elif key and key not in ids:
+                yield PackProblem(f"rules[{index}] (id {rule.id}).caveat_for", f"{entry!r}: no aspect, domain or indicator {key!r}")
 
 
 def validate_pack(pack: Pack) -> list[PackProblem]:
@@ -317,8 +334,55 @@ def load_pack(file: Path | str) -> Pack:
     return _parse_pack(file, (file.resolve(), stat.st_mtime_ns, stat.st_size))
 
 
+# --- the validated-pack cache -----------------------------------------------------------------------
+#
+# Parsing and validating the three shipped packs costs a cold start of the CLI about 150 ms; a pack
+# that passed validation is kept as a pickle next to nothing but other caches (knowledge.caching) and
+# read back while the file, this code and the library versions are unchanged. Only valid packs are
+# kept, so every problem is still reported from the file itself.
+
+_CODE = tuple((Path(__file__).parent / name).stat()[6:9] for name in ("models.py", "packs.py"))
+
+
+def _cache_file(version: tuple[Path, int, int]) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    import pydantic
+
+    key = repr((str(version[0]), version[1], version[2], _CODE, sys.version, pydantic.VERSION))
+    return folder / f"pack-{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
+
+
+def _cached_pack(version: tuple[Path, int, int]) -> Pack | None:
+    path = _cache_file(version)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with path.open("rb") as file:
+            pack = pickle.load(file)  # our own cache folder, written by _keep below
+    except Exception:  # a torn or foreign file: read the pack again
+        return None
+    return pack if isinstance(pack, Pack) else None
+
+
+def _keep(version: tuple[Path, int, int], pack: Pack) -> None:
+    path = _cache_file(version)
+    if path is None:
+        return
+    try:
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
 @functools.lru_cache(maxsize=32)
 def _parse_pack(file: Path, version: tuple[Path, int, int]) -> Pack:
+    cached = _cached_pack(version)
+    if cached is not None:
+        return cached
     raw = _read_yaml(file)
     if not isinstance(raw, dict):
         raise PackError(file, [PackProblem("", "the file must hold a mapping (framework:, scale:, ...)")])
@@ -329,6 +393,8 @@ def _parse_pack(file: Path, version: tuple[Path, int, int]) -> Pack:
     problems = validate_pack(pack)
     if problems:
         raise PackError(file, problems)
+    pack.text_words  # noqa: B018 - computed before the pack is kept, so a cached pack has it too
+    _keep(version, pack)
     return pack
 
 

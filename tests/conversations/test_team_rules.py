@@ -136,3 +136,15 @@ async def test_the_candidates_of_an_unsure_answer_can_be_pressed(engine: Engine)
     for candidate in [b for row in asker.reply().buttons for b in row]:
         await asker.press_data(candidate.data)
         assert asker.views() == ["answer"] and asker.last.toast == "toast_done"
+
+
+async def test_a_question_naming_another_framework_is_answered_and_its_candidates_pressed_there(engine: Engine) -> None:
+    asker = Client(engine, 78, "Tamu")
+    await asker.text("di pemdi 2026 level 3 kepuasan pengguna seperti apa")
+    reply = asker.reply()
+    assert reply.view == "answer" and reply.data["pack"].id == "pemdi-2026" and reply.data["answer"].home == "spbe-2020"
+    await asker.text("pemdi kebijakan layanan")  # unsure: candidates from the Pemdi pack
+    buttons = [b for row in asker.reply().buttons for b in row]
+    assert buttons and all(b.data.split(":")[1] == "pemdi-2026" for b in buttons)
+    await asker.press_data(buttons[0].data)
+    assert asker.views() == ["answer"] and asker.reply().data["pack"].id == "pemdi-2026"

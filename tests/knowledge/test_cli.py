@@ -103,3 +103,26 @@ def test_ask_says_when_the_knowledge_base_has_no_answer(capsys) -> None:
 def test_ask_an_unknown_framework(capsys) -> None:
     code, _, err = run(capsys, "ask", "apa itu reviu", "--framework", "spbe-1999")
     assert code == 2 and "unknown framework 'spbe-1999'" in err
+
+
+def test_ask_json_exposes_computed_and_cross_framework_answers(capsys) -> None:
+    code, out, _ = run(capsys, "ask", "aspek audit TIK level 4, sisanya level 2, indeksnya berapa", "--json")
+    doc = json.loads(out)
+    assert code == 0 and (doc["topic"], doc["value"], doc["predicate"], doc["computed"]) == ("simulation", 2.09, "Cukup", True)
+    assert doc["simulation"]["part"]["key"] == "A6" and (doc["simulation"]["level"], doc["simulation"]["rest"]) == (4.0, 2.0)
+    assert "simulasi" in doc["answer"].lower()
+    code, out, _ = run(capsys, "ask", "indeks 2,4 di pemdi predikatnya apa", "--json")
+    doc = json.loads(out)
+    assert (doc["framework"], doc["asked_framework"], doc["topic"], doc["predicate"]) == ("pemdi-2026", "spbe-2020", "index_value", "Cukup")
+    assert doc["notes"] and "Pemdi 2026" in doc["answer"]
+    code, out, _ = run(capsys, "ask", "beda level 2 dan 3 peta rencana", "--json", "--lang", "en")
+    doc = json.loads(out)
+    assert (doc["topic"], doc["indicator"], doc["level"], doc["level_to"]) == ("comparison", 12, 2, 3)
+    assert "What changes" in doc["answer"]
+
+
+def test_ask_refuses_a_deadline_and_says_what_it_can_answer(capsys) -> None:
+    code, out, _ = run(capsys, "ask", "kapan batas akhir penilaian mandiri tahun ini", "--json")
+    doc = json.loads(out)
+    assert code == 0 and (doc["covered"], doc["reason"], doc["fact"], doc["candidates"]) == (False, "fact", "schedule", [])
+    assert "jadwal" in doc["answer"] and "Yang bisa saya jawab" in doc["answer"]

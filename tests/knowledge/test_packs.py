@@ -288,3 +288,48 @@ def test_the_card_text_of_a_level_falls_back_to_the_start_of_its_criteria() -> N
     assert LevelCriteria(criteria="Kriteria lengkap.", summary="Ringkas", summary_en="Short").short("en") == "Short"
     assert shorten("Pendek saja.", SUMMARY_MAX) == "Pendek saja."
     assert len(shorten("x" * 100, SUMMARY_MAX)) == SUMMARY_MAX
+
+
+def test_a_caveat_for_an_unknown_topic_or_id_is_refused(raw_2026, tmp_path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["rules"][0]["caveat_for"] = ["predicate", "weight:A9", "colour"]
+
+    problems = problems_after(raw_2026, change, tmp_path)
+    assert any("'weight:A9': no aspect, domain or indicator 'A9'" in p for p in problems)
+    assert any("'colour': the topic must be one of" in p for p in problems)
+
+
+def test_a_valid_pack_is_read_back_from_the_cache_and_a_changed_file_is_read_again(tmp_path, monkeypatch) -> None:
+    from knowledge import packs
+
+    monkeypatch.setenv("SPBE_CACHE_DIR", str(tmp_path / "cache"))
+    file = tmp_path / "pemdi.yaml"
+    file.write_text(PEMDI_2026.read_text(encoding="utf-8"), encoding="utf-8")
+    packs._parse_pack.cache_clear()
+    first = load_pack(file)
+    assert len(list((tmp_path / "cache").glob("pack-*.pickle"))) == 1
+    packs._parse_pack.cache_clear()
+    again = load_pack(file)
+    assert again == first and again is not first and again.text_words == first.text_words
+    file.write_text(file.read_text(encoding="utf-8").replace('short_title: "Pemdi 2026"', 'short_title: "Pemdi 26"'), encoding="utf-8")
+    packs._parse_pack.cache_clear()
+    assert load_pack(file).framework.short_title == "Pemdi 26"
+    monkeypatch.setenv("SPBE_CACHE_DIR", "off")
+    packs._parse_pack.cache_clear()
+    assert load_pack(file).framework.short_title == "Pemdi 26"
+
+
+def test_a_cache_folder_others_may_write_to_is_not_used(tmp_path, monkeypatch) -> None:
+    """Cached packs are pickles: a folder anyone else could write to would let them run code here."""
+    from knowledge.caching import cache_dir
+
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("SPBE_CACHE_DIR", str(shared))
+    assert cache_dir() is None
+    shared.chmod(0o700)
+    assert cache_dir() == shared
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("SPBE_CACHE_DIR", str(fresh))
+    assert cache_dir() == fresh and fresh.stat().st_mode & 0o077 == 0
