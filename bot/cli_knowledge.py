@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from bot.config import ConfigError, PackSettings, load
 from bot.render import default_renderer, language_of, plain
 from knowledge.answering import Answer, Answerer
 from knowledge.models import Pack
@@ -62,7 +63,8 @@ def _fail(message: str, code: int = USAGE_ERROR) -> int:
 
 
 def _registry(args: argparse.Namespace) -> PackRegistry:
-    return PackRegistry.load(args.pack)
+    """The built-in packs, the operator's (``SPBE_PACKS``, from the environment or ``.env``), then ``--pack`` files."""
+    return PackRegistry.load([*load(PackSettings).packs, *args.pack])
 
 
 def _pack(args: argparse.Namespace) -> Pack:
@@ -79,7 +81,7 @@ def _dec(value: Decimal | None) -> float | None:
 def cmd_frameworks(args: argparse.Namespace) -> int:
     try:
         packs = list(_registry(args))
-    except PackError as exc:
+    except (ConfigError, PackError) as exc:
         return _fail(str(exc), 1)
     rows = [
         {
@@ -199,7 +201,7 @@ def score_document(pack: Pack, evaluation: Evaluation) -> dict[str, Any]:
 def cmd_score(args: argparse.Namespace) -> int:
     try:
         pack = _pack(args)
-    except (KeyError, PackError) as exc:
+    except (ConfigError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     try:
         levels = parse_levels(args.levels)
@@ -242,7 +244,7 @@ def answer_document(pack: Pack, answer: Answer, text: str) -> dict[str, Any]:
 def cmd_ask(args: argparse.Namespace) -> int:
     try:
         pack = _pack(args)
-    except (KeyError, PackError) as exc:
+    except (ConfigError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     if not args.question.strip():
         return _fail("the question is empty")
