@@ -17,6 +17,7 @@ from typing import Any
 from bot.config import DEFAULT_DATABASE, ConfigError, StorageSettings, load
 from storage.errors import StorageError
 from storage.sqlite.database import BackupReport, check_backup, open_database, schema_status
+from storage.sqlite.faults import check_location
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +118,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
+    try:
+        check_location(source, create_folder=False)  # a folder that is a file says so, rather than "no database"
+    except StorageError as exc:
+        return _fail(str(exc))
     if not source.exists():
         return _fail(f"no database at {source}")
     if destination.exists():

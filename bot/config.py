@@ -34,6 +34,13 @@ class StorageSettings(_FromEnvironment):
 
     database_path: Path = Field(default=Path(DEFAULT_DATABASE), description="SQLite database file")
 
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _check_path(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(f"is empty: name the SQLite file (default {DEFAULT_DATABASE})")
+        return value
+
 
 class PackSettings(_FromEnvironment):
     """What the knowledge commands need: the operator's extra pack files."""

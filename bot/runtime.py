@@ -79,12 +79,13 @@ def load_packs(settings: Settings) -> PackRegistry:
 async def check_start(settings: Settings) -> None:
     """Everything the bot needs before it polls: packs, a usable database, a token Telegram accepts.
 
-    Local problems come first, so a bad database file is reported even without a network.
+    Local problems come first (the database, the quickest to check, then the packs), so a bad
+    database file is reported even without a network.
     Raises ``ConfigError``, ``StorageError`` or :class:`StartFailure`.
     """
-    load_packs(settings)
     db = await open_database(settings.database_path)
     await db.close()
+    load_packs(settings)
     if settings.token:
         await check_token(settings)
 
@@ -118,8 +119,12 @@ def _redacted(text: str, token: str) -> str:
 
 @contextlib.asynccontextmanager
 async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = None) -> AsyncIterator[Engine]:
-    packs = load_packs(settings)
     db = await open_database(settings.database_path)
+    try:
+        packs = load_packs(settings)
+    except BaseException:
+        await db.close()
+        raise
     config = EngineConfig(
         admin_ids=settings.admin_ids if admin_ids is None else admin_ids,
         default_framework=settings.default_framework,
