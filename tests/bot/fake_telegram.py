@@ -375,6 +375,24 @@ class FakeTelegram:
             body["is_anonymous"] = False
         return body
 
+    # --- failures repeated a counted number of times (added with the flood-control tests) -------
+
+    def fail_times(self, method: str, times: int, error: ApiError) -> list[float]:
+        """The next ``times`` calls of ``method`` fail with ``error`` (``fail_next`` fails one), then
+        it works again. Returns the moments (``time.monotonic()``) of the calls that follow, failed and
+        not, so a test can see how long the bot waited between them."""
+        handler = getattr(self, f"api_{method}")
+        moments: list[float] = []
+
+        async def failing(params: dict) -> Any:
+            moments.append(time.monotonic())
+            if len(moments) <= times:
+                raise error
+            return await handler(params)
+
+        setattr(self, f"api_{method}", failing)
+        return moments
+
     # --- what tests set up and read -------------------------------------------------------
 
     def add_group(self, chat_id: int, title: str, members: dict[int, str], kind: str = "group", forum: bool = False) -> Chat:
