@@ -375,7 +375,13 @@ class FakeTelegram:
             body["is_anonymous"] = False
         return body
 
-    # --- failures repeated a counted number of times (added with the flood-control tests) -------
+    # --- failure paths: counted failures, a restarted update id sequence (added with their tests) ---
+
+    def restart_update_ids(self, first: int = 1) -> None:
+        """Telegram starts the bot's update ids anew (after a week without updates, or a new token):
+        the next update is ``first``. Call while the bot is stopped; a new Updater polls from 0."""
+        self._update_ids = itertools.count(first)
+        self._confirmed = first - 1
 
     def fail_times(self, method: str, times: int, error: ApiError) -> list[float]:
         """The next ``times`` calls of ``method`` fail with ``error`` (``fail_next`` fails one), then

@@ -117,9 +117,9 @@ async def test_run_stops_with_one_line_for_every_database_that_cannot_be_used(tm
         check_refusal(f"run, {b.case}", done, b)
 
 
-@pytest.mark.parametrize("case", ["damaged", "read_only_folder"])
-async def test_every_command_stops_with_the_same_line(case: str, tmp_path: Path, template: Path) -> None:
-    bad = make(case, tmp_path / "files", template)
+async def test_every_command_stops_with_the_same_line(tmp_path: Path, template: Path) -> None:
+    """All five commands as processes for one case (the others: `run` above, and in process below)."""
+    bad = make("damaged", tmp_path / "files", template)
     try:
         exits = await spbe_bots(*((argv, tmp_path, on(bad)) for argv in COMMANDS.values()))
     finally:
@@ -183,16 +183,20 @@ async def rejecting_api() -> AsyncIterator[tuple[str, list[str]]]:
         await runner.cleanup()
 
 
-async def test_a_rejected_token_stops_the_bot_with_one_line_without_the_token(tmp_path: Path, rejecting_api) -> None:
+async def test_a_rejected_token_or_no_network_stops_the_bot_with_one_line_without_the_token(tmp_path: Path, rejecting_api) -> None:
     url, calls = rejecting_api
     line = ("spbe-bot: Telegram rejected the bot token (SPBE_BOT_TOKEN): it was revoked or mistyped; "
             "get the current one from @BotFather (/mybots, API Token) and put it in .env\n")
     env = environment(SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL=url, SPBE_DATABASE_PATH=str(tmp_path / "db" / "spbe.sqlite3"))
-    done, debug = await spbe_bots((["run"], tmp_path, env), (["run"], tmp_path, {**env, "SPBE_LOG_LEVEL": "DEBUG"}))
+    offline = {**env, "SPBE_BOT_API_URL": "http://127.0.0.1:9/bot"}  # nobody listens there
+    done, debug, unreachable = await spbe_bots((["run"], tmp_path, env), (["run"], tmp_path, {**env, "SPBE_LOG_LEVEL": "DEBUG"}),
+                                               (["run"], tmp_path, offline))
     assert (done.code, done.out, done.err) == (1, "", line)  # the default log level: nothing but the line
     assert calls == ["getMe", "getMe"]
+    assert unreachable.code == 1 and unreachable.err.startswith("spbe-bot: cannot reach the Bot API at http://127.0.0.1:9 (")
+    assert unreachable.err.endswith("): check the network, or SPBE_BOT_API_URL\n") and len(unreachable.err.splitlines()) == 1
     # at DEBUG the log says much more (to stderr, as logs go): never the token, never a traceback
     assert debug.code == 1 and debug.err.endswith(line) and len(debug.err.splitlines()) > 10
     assert "getMe" in debug.err and "Traceback" not in debug.err
-    for output in (done.out, done.err, debug.out, debug.err):
+    for output in (done.out, done.err, debug.out, debug.err, unreachable.err):
         assert TOKEN.split(":", 1)[1] not in output

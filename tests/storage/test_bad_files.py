@@ -76,3 +76,6 @@ def test_sqlite_s_own_refusals_are_explained_too(tmp_path: Path) -> None:
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
     assert isinstance(faults.translate(full, "commit failed"), StorageFull)
+    locked = sqlite3.OperationalError("database is locked")  # another program held it beyond the busy timeout
+    locked.sqlite_errorname = "SQLITE_BUSY"  # type: ignore[attr-defined]
+    assert str(faults.unusable(path, locked)).startswith(f"database {path} is locked by another process (database is locked): stop")
