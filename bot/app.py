@@ -14,7 +14,7 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden
+from telegram.error import Forbidden, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -73,7 +73,7 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:  # paces everything sent: ~30 messages a second overall, ~20 a minute per group
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=10))  # a 429 waits its retry_after and tries again, 10 times
     application = builder.build()
     application.bot_data["settings"] = settings
 
@@ -163,6 +163,9 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, Forbidden):
         log.info("user blocked the bot: %s", error)
+        return
+    if isinstance(error, RetryAfter):  # still flood-limited after every retry: an error message would be refused too
+        log.warning("a reply was dropped, Telegram's flood control still holds after every retry: %s", error)
         return
     where = update.to_dict() if isinstance(update, Update) else repr(update)
     log.error("error while handling an update: %s", where, exc_info=error)

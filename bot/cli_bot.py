@@ -1,10 +1,19 @@
-"""CLI commands that run the assistant: ``run`` (long polling) and ``console`` (terminal chat)."""
+"""CLI commands that run the assistant: ``run`` (long polling) and ``console`` (terminal chat).
+
+A start that cannot succeed (a malformed setting, a database file that cannot be used, a token
+Telegram rejects, no network) ends with one line on stderr and a non-zero exit code: 2 for a
+setting, 1 for the rest. Never a traceback, never the token.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # Edits are delivered so the bot can say they are not read again (see conversations.events.Edited).
 ALLOWED_UPDATES = ["message", "edited_message", "inline_query", "callback_query", "my_chat_member"]
@@ -19,16 +28,21 @@ def register(commands: Any) -> None:
     diagram.set_defaults(handler=cmd_diagram)
 
 
+def _fail(message: str, code: int = 1) -> int:
+    print(f"spbe-bot: {message}", file=sys.stderr)
+    return code
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_settings  # imported here: the other commands start faster
+    from storage.errors import StorageError
 
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    from bot.app import build_application
-    from bot.runtime import configure_logging
+    from bot.runtime import StartFailure, check_start, configure_logging
 
     configure_logging(settings.log_level, secrets=[settings.token] if settings.token else [])
     if not settings.token:
@@ -38,12 +52,43 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return cmd_console(args)
-    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        asyncio.run(check_start(settings))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except (StorageError, StartFailure) as exc:
+        return _fail(str(exc))
+    return _poll(settings)
+
+
+def _poll(settings: Settings) -> int:
+    """Run the bot until it is stopped; a failure on the way in is one line too (the database or the
+    token may change between the check and the start)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application
+    from bot.config import ConfigError
+    from storage.errors import StorageError
+
+    token = settings.token or ""
+    try:
+        build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        return _fail(str(exc))
+    except InvalidToken:
+        return _fail("Telegram rejected the bot token (SPBE_BOT_TOKEN): get the current one from @BotFather and put it in .env")
+    except NetworkError as exc:
+        return _fail(f"cannot reach the Bot API: {' '.join(str(exc).replace(token, '<token>').split())}")
     return 0
 
 
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, load_settings
+    from storage.errors import StorageError
 
     try:
         settings = load_settings()
@@ -52,7 +97,13 @@ def cmd_console(args: argparse.Namespace) -> int:
         return 2
     from bot.console import run_console
 
-    run_console(settings)
+    try:
+        run_console(settings)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        return _fail(str(exc))
     return 0
 
 

@@ -10,6 +10,7 @@ import sys
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from bot.config import ConfigError
 from bot.languages import language_of
 
 if TYPE_CHECKING:  # the modules themselves are imported by the commands that use them: a cold start stays short
@@ -64,9 +65,11 @@ def _fail(message: str, code: int = USAGE_ERROR) -> int:
 
 
 def _registry(args: argparse.Namespace) -> PackRegistry:
+    """The built-in packs, the operator's (``SPBE_PACKS``, from the environment or ``.env``), then ``--pack`` files."""
+    from bot.config import PackSettings, load
     from knowledge.packs import PackRegistry
 
-    return PackRegistry.load(args.pack)
+    return PackRegistry.load([*load(PackSettings).packs, *args.pack])
 
 
 def _pack(args: argparse.Namespace) -> Pack:
@@ -85,7 +88,7 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
     try:
         packs = list(_registry(args))
-    except PackError as exc:
+    except (ConfigError, PackError) as exc:
         return _fail(str(exc), 1)
     rows = [
         {
@@ -213,7 +216,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     try:
         pack = _pack(args)
-    except (KeyError, PackError) as exc:
+    except (ConfigError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     try:
         levels = parse_levels(args.levels)
@@ -306,7 +309,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         registry = _registry(args)
         registry.get(args.framework)
-    except (KeyError, PackError) as exc:
+    except (ConfigError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     if not args.question.strip():
         return _fail("the question is empty")

@@ -1,30 +1,36 @@
-"""CLI commands over the database: ``db status``, ``db upgrade``, ``backup DEST``."""
+"""CLI commands over the database: ``db status``, ``db upgrade``, ``backup DEST``.
+
+The database is the one ``run`` uses: ``--database``, else ``SPBE_DATABASE_PATH`` from the
+environment or ``.env``. A failure is one line on stderr that names the file and says what to do,
+and exit code 1 (2 for a malformed setting); the SQL behind every command is in ``storage/``.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
+import asyncio
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATABASE = "data/spbe.sqlite3"
-TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "group_links")
+from bot.config import DEFAULT_DATABASE, ConfigError, StorageSettings, load
+from storage.errors import StorageError
+from storage.sqlite.database import BackupReport, check_backup, open_database, schema_status
+from storage.sqlite.faults import check_location
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--database", type=Path, default=Path(os.environ.get("SPBE_DATABASE_PATH", DEFAULT_DATABASE)),
-        help=f"SQLite file (default: $SPBE_DATABASE_PATH or {DEFAULT_DATABASE})",
+        "--database", type=Path, default=None,
+        help=f"SQLite file (default: SPBE_DATABASE_PATH from the environment or .env, else {DEFAULT_DATABASE})",
     )
 
 
 def register(commands: Any) -> None:
     db = commands.add_parser("db", help="database schema: status and upgrade")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    status = db_commands.add_parser("status", help="schema version and pending migrations")
+    status = db_commands.add_parser("status", help="schema version and pending migrations (the database is checked, not changed)")
     _database_option(status)
     status.set_defaults(handler=cmd_status)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -43,95 +49,94 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-async def _status(path: Path) -> int:
-    from storage.sqlite import migrations
-    from storage.sqlite.database import connect
-
-    available = migrations.available()
-    if not path.exists():
-        print(f"database: {path} (does not exist yet; it is created on first start)")
-        print(f"newest migration: {available[-1].version}; pending: {', '.join(m.path.name for m in available)}")
-        return 0
-    conn = await connect(path)
-    try:
-        version = await migrations.current_version(conn)
-        done = await migrations.applied(conn)
-    finally:
-        await conn.close()
-    newest = available[-1].version
-    print(f"database: {path}")
-    print(f"schema version: {version}; newest available: {newest}")
-    for number, name, at in done:
-        print(f"  applied {number:04d}_{name} at {at}")
-    pending = [m.path.name for m in available if m.version > version]
-    print(f"pending: {', '.join(pending) if pending else 'none'}")
-    if version > newest:
-        print(f"this database is newer than this program ({version} > {newest}): upgrade spbe-bot")
-        return 1
-    return 0
+def _database(args: argparse.Namespace) -> Path:
+    """``--database``, or the path ``run`` would use."""
+    return args.database if args.database is not None else load(StorageSettings).database_path
 
 
 def _run(work: Coroutine[Any, Any, int]) -> int:
     """Run one database command; a storage error becomes one line and exit code 1."""
-    import asyncio
-
-    from storage.errors import StorageError  # the storage layer loads only for database commands
-
     try:
         return asyncio.run(work)
     except StorageError as exc:
         return _fail(str(exc))
 
 
+def _command(args: argparse.Namespace, work: Any) -> int:
+    try:
+        path = _database(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+    return work(path)
+
+
+async def _status(path: Path) -> int:
+    status = await schema_status(path)
+    if not status.exists:
+        print(f"database: {path} (does not exist yet; it is created on first start)")
+        print(f"newest migration: {status.newest}; pending: {', '.join(status.pending)}")
+        return 0
+    print(f"database: {path} (integrity: ok)")
+    print(f"schema version: {status.version}; newest available: {status.newest}")
+    for number, name, at in status.applied:
+        print(f"  applied {number:04d}_{name} at {at}")
+    print(f"pending: {', '.join(status.pending) if status.pending else 'none'}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
-    return _run(_status(args.database))
+    return _command(args, lambda path: _run(_status(path)))
 
 
 async def _upgrade(path: Path) -> int:
-    from storage.sqlite import migrations
-    from storage.sqlite.database import connect
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = await connect(path)
+    db = await open_database(path)
     try:
-        done = await migrations.upgrade(conn)
-        version = await migrations.current_version(conn)
+        status = await db.schema()
     finally:
-        await conn.close()
-    for migration in done:
-        print(f"applied {migration.path.name}")
-    print(f"{path}: schema version {version}" + ("" if done else " (already up to date)"))
+        await db.close()
+    for name in db.migrated:
+        print(f"applied {name}")
+    print(f"{path}: schema version {status.version}" + ("" if db.migrated else " (already up to date)"))
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    return _run(_upgrade(args.database))
+    return _command(args, lambda path: _run(_upgrade(path)))
 
 
-async def _backup(source: Path, destination: Path) -> int:
-    from storage.sqlite.database import open_database
-
+async def _backup(source: Path, destination: Path) -> BackupReport:
     db = await open_database(source, upgrade=False)
     try:
         await db.backup(destination)
     finally:
         await db.close()
-    return 0
+    return await check_backup(destination)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    if not args.database.exists():
-        return _fail(f"no database at {args.database}")
-    if args.destination.exists():
-        if not args.force:
-            return _fail(f"{args.destination} exists; use --force to overwrite it")
-        args.destination.unlink()
-    failed = _run(_backup(args.database, args.destination))
-    if failed:
-        return failed
-    with sqlite3.connect(args.destination) as copy:
-        check = copy.execute("PRAGMA integrity_check").fetchone()[0]
-        counts = {table: copy.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
-    print(f"backup written to {args.destination} (integrity: {check})")
-    print(", ".join(f"{table} {count}" for table, count in counts.items()))
+    return _command(args, lambda path: _backup_to(path, args.destination, force=args.force))
+
+
+def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
+    try:
+        check_location(source, create_folder=False)  # a folder that is a file says so, rather than "no database"
+    except StorageError as exc:
+        return _fail(str(exc))
+    if not source.exists():
+        return _fail(f"no database at {source}")
+    if destination.exists():
+        if not force:
+            return _fail(f"{destination} exists; use --force to overwrite it")
+        try:
+            destination.unlink()
+        except OSError as exc:
+            return _fail(f"cannot replace {destination} ({exc.strerror or exc})")
+    try:
+        report = asyncio.run(_backup(source, destination))
+    except StorageError as exc:
+        return _fail(str(exc))
+    if report.integrity != "ok":
+        return _fail(f"backup {destination} fails its integrity check ({report.integrity}): do not rely on it; try again")
+    print(f"backup written to {destination} (integrity: {report.integrity})")
+    print(", ".join(f"{table} {count}" for table, count in report.counts.items()))
     return 0

@@ -1,31 +1,67 @@
-"""Configuration from the environment and an optional ``.env`` file (pydantic-settings)."""
+"""Configuration from the environment and an optional ``.env`` file (pydantic-settings).
+
+Every command reads its settings through one of these classes, so a setting in ``.env`` means the
+same to ``run``, ``console``, the database commands and the knowledge commands, and each variable is
+parsed in one place. The database commands read only :class:`StorageSettings` and the knowledge
+commands only :class:`PackSettings`: a malformed token does not stop a backup.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE = "data/spbe.sqlite3"
+S = TypeVar("S", bound=BaseSettings)
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming the variable."""
 
 
-class Settings(BaseSettings):
+class _FromEnvironment(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPBE_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+
+class StorageSettings(_FromEnvironment):
+    """What the database commands need (``db status``, ``db upgrade``, ``backup``)."""
+
+    database_path: Path = Field(default=Path(DEFAULT_DATABASE), description="SQLite database file")
+
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _check_path(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(f"is empty: name the SQLite file (default {DEFAULT_DATABASE})")
+        return value
+
+
+class PackSettings(_FromEnvironment):
+    """What the knowledge commands need: the operator's extra pack files."""
+
+    packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), description="extra pack files")
+
+    @field_validator("packs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        """``SPBE_PACKS``: paths separated by the OS path separator (``:``; ``;`` on Windows)."""
+        if isinstance(value, str):
+            return tuple(Path(p.strip()) for p in value.split(os.pathsep) if p.strip())
+        return value
+
+
+class Settings(StorageSettings, PackSettings):
     bot_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather")
-    database_path: Path = Field(default=Path("data/spbe.sqlite3"), description="SQLite database file")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), description="operators' Telegram user ids")
     default_language: Literal["id", "en"] = "id"
     default_framework: str = "spbe-2020"
     bot_api_url: str = Field(default=DEFAULT_API_URL, description="Bot API base URL (self-hosted servers, tests)")
-    packs: Annotated[tuple[Path, ...], NoDecode] = Field(default=(), description="extra pack files")
     timezone: str = Field(default="Asia/Jakarta", description="time zone of deadlines and reminder hours")
     group_summary_seconds: float = Field(default=30, ge=0, description="at most one edit of a group's summary per this many seconds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -39,13 +75,6 @@ class Settings(BaseSettings):
                 return frozenset(int(p) for p in parts)
             except ValueError:
                 raise ValueError(f"expected comma-separated Telegram user ids, got {value!r}") from None
-        return value
-
-    @field_validator("packs", mode="before")
-    @classmethod
-    def _split_paths(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(Path(p) for p in value.split(":") if p.strip())
         return value
 
     @field_validator("bot_token", mode="before")
@@ -73,11 +102,21 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
 
+    @property
+    def bot_id(self) -> int:
+        """The bot's Telegram user id: the digits before the token's colon (0 without a token)."""
+        return int(self.token.partition(":")[0]) if self.token else 0
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; raise :class:`ConfigError` with one clear line when one is wrong."""
+    return load(Settings, **overrides)
+
+
+def load(kind: type[S], **overrides: object) -> S:
+    """Read the settings of ``kind`` (:class:`Settings`, :class:`StorageSettings`, :class:`PackSettings`)."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = "SPBE_" + str(error["loc"][0]).upper() if error["loc"] else "configuration"

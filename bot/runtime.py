@@ -1,4 +1,10 @@
-"""What a running assistant holds open: logging set up, and the engine over its database and packs."""
+"""What a running assistant holds open: logging set up, and the engine over its database and packs.
+
+Start-up checks what it needs before it runs (:func:`check_start`): the packs, the database (opened,
+checked and migrated, see ``storage.sqlite.faults``) and, for the Telegram bot, the token (one
+``getMe``). A failure is a :class:`StartFailure` (or a ``ConfigError`` for a setting): one line for
+the operator, never the token, and the CLI exits with a non-zero code.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +12,45 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from conversations.context import EngineConfig
 from conversations.engine import Engine
-from knowledge.packs import PackRegistry
+from knowledge.packs import PackError, PackRegistry
 from storage import open_database
 
 log = logging.getLogger(__name__)
 
 
+class StartFailure(Exception):
+    """The assistant cannot start; the message is one line that says why and what to do."""
+
+
 class _Redact(logging.Filter):
-    """Replaces secrets in every record a handler emits (PTB logs its API URL, which holds the token)."""
+    """Replaces secrets in every record a handler emits (PTB logs its API URL, which holds the token),
+    in the message and in the traceback of an exception logged with it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if s]
+        self._formatter = logging.Formatter()
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
         message = record.getMessage()
         if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<token>")
-            record.msg, record.args = message, None
+            record.msg, record.args = self._clean(message), None
+        if record.exc_info and not record.exc_text:  # formatted here once; handlers then print this text
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
 
 
@@ -41,18 +64,73 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
         handler.addFilter(redact)
 
 
+def load_packs(settings: Settings) -> PackRegistry:
+    """The built-in packs and the operator's (``SPBE_PACKS``); the default framework must be one of them."""
+    try:
+        packs = PackRegistry.load(settings.packs)
+    except PackError as exc:
+        raise ConfigError(f"configuration error: SPBE_PACKS: {exc}") from None
+    if settings.default_framework not in packs:
+        raise ConfigError(f"configuration error: SPBE_DEFAULT_FRAMEWORK: unknown pack {settings.default_framework!r}; "
+                          f"available: {', '.join(packs.ids())}")
+    return packs
+
+
+async def check_start(settings: Settings) -> None:
+    """Everything the bot needs before it polls: packs, a usable database, a token Telegram accepts.
+
+    Local problems come first (the database, the quickest to check, then the packs), so a bad
+    database file is reported even without a network.
+    Raises ``ConfigError``, ``StorageError`` or :class:`StartFailure`.
+    """
+    db = await open_database(settings.database_path)
+    await db.close()
+    load_packs(settings)
+    if settings.token:
+        await check_token(settings)
+
+
+async def check_token(settings: Settings) -> None:
+    """One ``getMe``: Telegram answers 401 to a revoked or mistyped token."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    assert settings.token
+    bot = Bot(settings.token, base_url=settings.bot_api_url)
+    api = settings.bot_api_url.split("/bot")[0]
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        raise StartFailure("Telegram rejected the bot token (SPBE_BOT_TOKEN): it was revoked or mistyped; "
+                           "get the current one from @BotFather (/mybots, API Token) and put it in .env") from None
+    except NetworkError as exc:
+        raise StartFailure(f"cannot reach the Bot API at {api} ({_redacted(str(exc), settings.token)}): "
+                           "check the network, or SPBE_BOT_API_URL") from None
+    except TelegramError as exc:
+        raise StartFailure(f"the Bot API at {api} refused the start ({_redacted(str(exc), settings.token)})") from None
+    finally:
+        with contextlib.suppress(Exception):
+            await bot.shutdown()
+
+
+def _redacted(text: str, token: str) -> str:
+    return " ".join(text.replace(token, "<token>").split())
+
+
 @contextlib.asynccontextmanager
 async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = None) -> AsyncIterator[Engine]:
-    packs = PackRegistry.load(settings.packs)
-    if settings.default_framework not in packs:
-        raise SystemExit(f"configuration error: SPBE_DEFAULT_FRAMEWORK: unknown pack {settings.default_framework!r}; "
-                         f"available: {', '.join(packs.ids())}")
     db = await open_database(settings.database_path)
+    try:
+        packs = load_packs(settings)
+    except BaseException:
+        await db.close()
+        raise
     config = EngineConfig(
         admin_ids=settings.admin_ids if admin_ids is None else admin_ids,
         default_framework=settings.default_framework,
         default_language=settings.default_language,
         timezone=settings.timezone,
+        bot_id=settings.bot_id,
     )
     try:
         yield Engine(db, packs, config)

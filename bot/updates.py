@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from telegram import InlineQuery, Message, Update
 from telegram.constants import ChatMemberStatus, MessageAttachmentType
 from telegram.ext import ContextTypes
@@ -41,8 +43,26 @@ def _user(user) -> ev.User:
     return ev.User(user.id, user.full_name, language_of(user.language_code), user.username)
 
 
+def update_key(update: Update) -> str | None:
+    """What identifies ``update`` besides its id (which Telegram may reuse when it starts a new
+    sequence): the callback query's id, or the message's chat and id (an edit: and its edit date)."""
+    if update.callback_query is not None:
+        return f"q:{update.callback_query.id}"
+    if update.edited_message is not None:
+        edited = update.edited_message
+        return f"e:{edited.chat_id}:{edited.message_id}:{int(edited.edit_date.timestamp()) if edited.edit_date else ''}"
+    if update.message is not None:
+        return f"m:{update.message.chat_id}:{update.message.message_id}"
+    return None
+
+
 async def to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Event | None:
     """The plain event for an update, or None for updates the bot ignores."""
+    event = await _to_event(update, context)
+    return None if event is None else dataclasses.replace(event, update_key=update_key(update))
+
+
+async def _to_event(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ev.Event | None:
     user, chat, message = update.effective_user, update.effective_chat, update.effective_message
     if chat is None:
         return None

@@ -23,6 +23,7 @@ class EngineConfig:
     admin_ids: frozenset[int] = frozenset()
     default_framework: str = "spbe-2020"
     bot_username: str = "spbe_bot"
+    bot_id: int = 0  # the bot's Telegram id: update ids are numbered per bot (0: the console, tests)
     default_language: str = "id"
     invite_days: int = 7
     timezone: str = "Asia/Jakarta"  # deadlines, overdue items, reminder hours and the period's year are in this zone

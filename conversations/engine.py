@@ -50,9 +50,21 @@ class Engine:
     # --- entry points -------------------------------------------------------------------------
 
     async def handle(self, event: Event) -> Outcome:
+        """Handle ``event``; on a full disk nothing of it is stored (not even the update claim, so a
+        redelivery is handled afresh) and the user is told it was not saved."""
+        try:
+            return await self._handle(event)
+        except store_errors.StorageFull as exc:
+            log.error("update %s of user %s not saved, the disk is full: %s", event.update_id, event.user.id, exc)
+            outcome = Outcome([short("not_saved")], lang=event.user.language)
+            _answer_in_topic(outcome, event)
+            return outcome
+
+    async def _handle(self, event: Event) -> Outcome:
         async with self.db.transaction() as tx:
-            if event.update_id is not None and not await tx.updates.claim(event.update_id):
-                log.info("update %s was already processed; skipped", event.update_id)
+            bot, update = self.config.bot_id, event.update_id
+            if update is not None and not await tx.updates.claim(update, bot_id=bot, key=event.update_key):
+                log.warning("update %s of bot %s (user %s) was processed already, a redelivery: skipped", update, bot, event.user.id)
                 return Outcome()
             position = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
             turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
@@ -83,18 +95,26 @@ class Engine:
         return outcome
 
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:
-        """Keep the message that is the officer's live card (presses on it edit it in place)."""
-        async with self.db.transaction() as tx:
-            position = Position.from_document(user_id, await tx.positions.document(user_id))
-            card = CardRef(chat_id=chat_id, message_id=message_id)
-            if position.card != card:
-                await tx.positions.save(user_id, position.model_copy(update={"card": card}).to_document())
+        """Keep the message that is the officer's live card (presses on it edit it in place).
+        On a full disk the card is not remembered: the reply was sent, and the next card is sent anew."""
+        try:
+            async with self.db.transaction() as tx:
+                position = Position.from_document(user_id, await tx.positions.document(user_id))
+                card = CardRef(chat_id=chat_id, message_id=message_id)
+                if position.card != card:
+                    await tx.positions.save(user_id, position.model_copy(update={"card": card}).to_document())
+        except store_errors.StorageFull as exc:
+            log.error("the live card of user %s is not remembered, the disk is full: %s", user_id, exc)
 
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
-        """Keep the id of a group's summary message so later summaries edit it in place."""
-        async with self.db.transaction() as tx:
-            if await tx.groups.get(chat_id) is not None:
-                await tx.groups.set_summary_message(chat_id, message_id)
+        """Keep the id of a group's summary message so later summaries edit it in place (on a full
+        disk it is not kept, and the next summary is posted anew)."""
+        try:
+            async with self.db.transaction() as tx:
+                if await tx.groups.get(chat_id) is not None:
+                    await tx.groups.set_summary_message(chat_id, message_id)
+        except store_errors.StorageFull as exc:
+            log.error("the summary message of group %s is not remembered, the disk is full: %s", chat_id, exc)
 
     async def group_summary(self, chat_id: int) -> Reply | None:
         group = await self.db.read.groups.get(chat_id)

@@ -37,6 +37,10 @@ class Event:
     update_id: int | None = None
     # In groups, for the commands that need it: whether the user is an admin of the Telegram group.
     chat_admin: bool | None = None
+    # What identifies the update besides its id, which Telegram may reuse in a new sequence: the
+    # message ("m:<chat>:<message>", an edit "e:<chat>:<message>:<edit date>") or the callback query
+    # ("q:<id>"). None when unknown (the console).
+    update_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -402,12 +402,6 @@ def builtin_pack_files() -> list[Path]:
     return sorted(BUILTIN_DIR.glob("*.yaml"))
 
 
-def extra_pack_files() -> list[Path]:
-    """Operator packs named in ``SPBE_PACKS`` (paths separated by the OS path separator)."""
-    value = os.environ.get("SPBE_PACKS", "")
-    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
-
-
 class PackRegistry:
     """The packs available to the program, by framework id. A later file replaces an earlier id."""
 
@@ -418,7 +412,8 @@ class PackRegistry:
 
     @classmethod
     def load(cls, extra: Iterable[Path | str] = ()) -> PackRegistry:
-        files = dict.fromkeys([*builtin_pack_files(), *extra_pack_files(), *map(Path, extra)])  # each file once, in order
+        """The built-in packs, then ``extra`` files (the operator's ``SPBE_PACKS``, read by ``bot.config``)."""
+        files = dict.fromkeys([*builtin_pack_files(), *map(Path, extra)])  # each file once, in order
         return cls(load_pack(f) for f in files)
 
     def get(self, framework_id: str) -> Pack:

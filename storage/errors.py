@@ -36,5 +36,20 @@ class AnswerLocked(Conflict):
         self.indicator = indicator
 
 
-class DatabaseTooNew(StorageError):
+class StorageFull(StorageError):
+    """The disk holding the database is full (SQLITE_FULL): the transaction was rolled back, so
+    nothing of it was saved; the same work succeeds again once space is freed."""
+
+
+class DatabaseUnusable(StorageError):
+    """The database file cannot be used as it is: not a database, damaged, read-only, in a folder
+    that cannot be written, written by a newer program. The message is one line that names the file
+    and says what to do; ``code`` names the case (``not_a_database``, ``damaged``, ``read_only``,
+    ``folder``, ``locked``, ``too_new``, ``unusable``)."""
+
+
+class DatabaseTooNew(DatabaseUnusable):
     """The database was written by a newer program version."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="too_new")

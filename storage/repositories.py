@@ -133,7 +133,7 @@ class Positions(Protocol):
 
 
 class ProcessedUpdates(Protocol):
-    async def claim(self, update_id: int) -> bool: ...
+    async def claim(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool: ...
 
 
 class Session(Protocol):

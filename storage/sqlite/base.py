@@ -11,6 +11,7 @@ from typing import TypeAlias
 import aiosqlite
 
 from storage.errors import StorageError
+from storage.sqlite.faults import translate
 
 Clock = Callable[[], datetime]
 Row = sqlite3.Row
@@ -31,7 +32,7 @@ class Repository:
         try:
             return await self._conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise StorageError(f"database error: {exc}") from exc
+            raise translate(exc, "database error") from exc
 
     async def _insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT of one row; the new row's id."""
@@ -44,6 +45,8 @@ class Repository:
         cursor = await self._execute(sql, params)
         try:
             return await cursor.fetchone()
+        except sqlite3.Error as exc:  # later rows are read (and may fail) only while fetching
+            raise translate(exc, "database error") from exc
         finally:
             await cursor.close()
 
@@ -51,6 +54,8 @@ class Repository:
         cursor = await self._execute(sql, params)
         try:
             return await cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, "database error") from exc
         finally:
             await cursor.close()
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from storage.sqlite.base import Repository
+from storage.sqlite.base import Repository, Row, parse_time
 
-KEEP_UPDATES = timedelta(days=7)
+log = logging.getLogger(__name__)
+
+# Telegram keeps an update for 24 hours at most, so only an update claimed less than that ago can
+# come again (this also covers the week without updates after which Telegram picks the next id at
+# random: every id claimed before is older than that). Rows are kept a little longer.
+REDELIVERY_WINDOW = timedelta(hours=24)
+KEEP_UPDATES = timedelta(days=2)
+# A redelivered update is one fetched but not confirmed, a few hundred at most below the highest
+# claimed; an id this far below the highest starts a new sequence.
+RESTART_GAP = 100_000
 
 
 class PositionRepository(Repository):
@@ -26,16 +36,71 @@ class PositionRepository(Repository):
 
 
 class UpdateRepository(Repository):
-    async def claim(self, update_id: int) -> bool:
-        """Record ``update_id`` as processed; False when it already was (the caller skips it).
+    """Which updates were processed, per bot, within the bot's current update id sequence.
+
+    Telegram numbers a bot's updates one after another and redelivers an update that was not
+    confirmed, but it starts the numbers anew after a week without updates (at a random id), and a
+    new token may too. So an id that comes again is a repeat only if it was claimed in the current
+    sequence less than 24 hours ago (Telegram keeps an update 24 hours at most, and a week of
+    silence is longer than that) and, when the caller knows it, names the same update (``key``: its
+    chat and message id, or callback query id). A claim starts a new sequence, forgetting the old
+    one's ids, when its id is far (``RESTART_GAP``) below the highest of the current sequence, or
+    when its id was claimed before for another update or more than 24 hours ago.
+    """
+
+    async def claim(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool:
+        """Record update ``update_id`` of bot ``bot_id`` as processed; False when it already was
+        (a redelivery: the caller skips it).
 
         Call inside the transaction of the action itself, so the claim and the action commit together.
         """
         now = self._clock()
-        cursor = await self._execute(
-            "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)", (update_id, now.isoformat())
+        sequence = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
+        if sequence is None:
+            sequence = await self._first_claim(bot_id, update_id)
+        highest = int(sequence["highest_id"])
+        restart = None
+        if update_id < highest - RESTART_GAP:
+            restart = f"far below the highest id {highest}"
+        else:
+            seen = await self._one("SELECT update_key, processed_at FROM processed_updates WHERE bot_id = ? AND update_id = ?",
+                                   (bot_id, update_id))
+            if seen is not None:
+                if key is not None and seen["update_key"] is not None and seen["update_key"] != key:
+                    restart = f"its id was claimed for another update ({seen['update_key']}, now {key})"
+                elif now - parse_time(seen["processed_at"]) > REDELIVERY_WINDOW:
+                    restart = f"its id was claimed at {seen['processed_at']}, more than 24 hours ago"
+                else:
+                    return False
+        if restart is not None:
+            log.warning("bot %s: update %s starts a new update id sequence: %s", bot_id, update_id, restart)
+            await self._execute("DELETE FROM processed_updates WHERE bot_id = ?", (bot_id,))
+            await self._execute(
+                """UPDATE update_sequences SET started_at = ?, first_id = ?, highest_id = ?, last_claimed_at = ?, restarts = restarts + 1
+                   WHERE bot_id = ?""", (now.isoformat(), update_id, update_id, now.isoformat(), bot_id),
+            )
+        else:
+            await self._execute("UPDATE update_sequences SET highest_id = MAX(highest_id, ?), last_claimed_at = ? WHERE bot_id = ?",
+                                (update_id, now.isoformat(), bot_id))
+        await self._execute("INSERT INTO processed_updates (bot_id, update_id, update_key, processed_at) VALUES (?, ?, ?, ?)",
+                            (bot_id, update_id, key, now.isoformat()))
+        if update_id % 100 == 0:  # keep the table small
+            await self._execute("DELETE FROM processed_updates WHERE bot_id = ? AND processed_at < ?",
+                                (bot_id, (now - KEEP_UPDATES).isoformat()))
+        return True
+
+    async def _first_claim(self, bot_id: int, update_id: int) -> Row:
+        """The bot's sequence row, made at its first claim; it adopts the updates recorded before
+        bot ids were (bot 0), so a redelivery right after the upgrade is still recognised."""
+        if bot_id != 0 and await self._one("SELECT 1 FROM update_sequences WHERE bot_id = 0") is None:
+            await self._execute("UPDATE processed_updates SET bot_id = ? WHERE bot_id = 0", (bot_id,))
+        now = self._now()
+        await self._execute(
+            """INSERT INTO update_sequences (bot_id, started_at, first_id, highest_id, last_claimed_at)
+               SELECT ?, ?, COALESCE(MIN(update_id), ?), COALESCE(MAX(update_id), ?), COALESCE(MAX(processed_at), ?)
+               FROM processed_updates WHERE bot_id = ?""",
+            (bot_id, now, update_id, update_id, now, bot_id),
         )
-        claimed = cursor.rowcount == 1
-        if claimed and update_id % 100 == 0:  # keep the table small
-            await self._execute("DELETE FROM processed_updates WHERE processed_at < ?", ((now - KEEP_UPDATES).isoformat(),))
-        return claimed
+        row = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
+        assert row is not None
+        return row

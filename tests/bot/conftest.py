@@ -22,6 +22,8 @@ class BotRun:
     """A running bot. ``restart()`` stops it and starts a fresh Application on the same database,
     as a new process would; the lifecycle hooks run as ``Application.run_polling`` runs them."""
 
+    rate_limit = False  # PTB's AIORateLimiter paces and retries what is sent; off for speed, on where a test needs it
+
     def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
         self.telegram = telegram
         self.settings = settings
@@ -44,7 +46,7 @@ class BotRun:
         self.engine.clock = self.clock
 
     async def start(self) -> None:
-        application = build_application(self.settings, rate_limit=False)
+        application = build_application(self.settings, rate_limit=self.rate_limit)
         await application.initialize()
         await application.post_init(application)  # type: ignore[misc]
         await application.start()

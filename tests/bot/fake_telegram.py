@@ -391,6 +391,30 @@ class FakeTelegram:
             body["is_anonymous"] = False
         return body
 
+    # --- failure paths: counted failures, a restarted update id sequence (added with their tests) ---
+
+    def restart_update_ids(self, first: int = 1) -> None:
+        """Telegram starts the bot's update ids anew (after a week without updates, or a new token):
+        the next update is ``first``. Call while the bot is stopped; a new Updater polls from 0."""
+        self._update_ids = itertools.count(first)
+        self._confirmed = first - 1
+
+    def fail_times(self, method: str, times: int, error: ApiError) -> list[float]:
+        """The next ``times`` calls of ``method`` fail with ``error`` (``fail_next`` fails one), then
+        it works again. Returns the moments (``time.monotonic()``) of the calls that follow, failed and
+        not, so a test can see how long the bot waited between them."""
+        handler = getattr(self, f"api_{method}")
+        moments: list[float] = []
+
+        async def failing(params: dict) -> Any:
+            moments.append(time.monotonic())
+            if len(moments) <= times:
+                raise error
+            return await handler(params)
+
+        setattr(self, f"api_{method}", failing)
+        return moments
+
     # --- what tests set up and read -------------------------------------------------------
 
     def add_group(self, chat_id: int, title: str, members: dict[int, str], kind: str = "group", forum: bool = False) -> Chat:

@@ -26,3 +26,21 @@ async def make_period(db: Database, *, framework: str = "spbe-2020", level_min: 
             indicator_count=indicators, fractional=fractional,
         )
     return institution.id, period.id
+
+
+# --- a full disk, deterministically ----------------------------------------------------------------
+
+
+async def fill_the_disk(db: Database) -> None:
+    """From now on the database file cannot grow, as on a full disk: SQLite's ``max_page_count`` on
+    the writer connection, set to the pages the file has. A write that needs a new page fails with
+    SQLITE_FULL, one that fits in the free space of a page still succeeds (as on a real disk)."""
+    writer = db._writer
+    async with writer.execute("PRAGMA page_count") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    await writer.execute(f"PRAGMA max_page_count = {int(row[0])}")
+
+
+async def free_the_disk(db: Database) -> None:
+    await db._writer.execute("PRAGMA max_page_count = 1073741823")

@@ -34,10 +34,9 @@ def test_status_and_upgrade(tmp_path: Path, capsys) -> None:
 
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {newest + 1}")
-    code, out, _ = run(capsys, "db", "status", "--database", str(path))
-    assert code == 1 and "newer than this program" in out
-    code, _, err = run(capsys, "db", "upgrade", "--database", str(path))
-    assert code == 1 and "is newer than this program supports" in err
+    refused = f"spbe-bot: database {path}: schema version {newest + 1} is newer than this program supports ({newest}): upgrade spbe-bot\n"
+    for command in ("status", "upgrade"):
+        assert run(capsys, "db", command, "--database", str(path)) == (1, "", refused)
 
 
 def test_backup_copies_everything_and_refuses_to_overwrite(tmp_path: Path, capsys) -> None:
@@ -69,3 +68,44 @@ def test_backup_copies_everything_and_refuses_to_overwrite(tmp_path: Path, capsy
     assert code == 0
     code, _, err = run(capsys, "backup", str(tmp_path / "x.sqlite3"), "--database", str(tmp_path / "none.sqlite3"))
     assert code == 1 and "no database at" in err
+
+
+def test_the_database_commands_read_dot_env_as_run_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Without --database, `db status`, `db upgrade` and `backup` use SPBE_DATABASE_PATH from .env;
+    a malformed setting the database does not need (here the token) does not stop them."""
+    for name in ("SPBE_DATABASE_PATH", "SPBE_BOT_TOKEN", "SPBE_PACKS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SPBE_DATABASE_PATH=kept/here.sqlite3\nSPBE_BOT_TOKEN=not-a-token\n", encoding="utf-8")
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and out.endswith(f"kept/here.sqlite3: schema version {migrations.available()[-1].version}\n")
+    code, out, _ = run(capsys, "db", "status")
+    assert code == 0 and out.startswith("database: kept/here.sqlite3 (integrity: ok)")
+    code, out, _ = run(capsys, "backup", "copy.sqlite3")
+    assert code == 0 and "integrity: ok" in out and (tmp_path / "copy.sqlite3").exists()
+    assert not (tmp_path / "data").exists()  # the default path was never used
+
+    (tmp_path / ".env").write_text("SPBE_DATABASE_PATH=\n", encoding="utf-8")  # a setting the commands need, malformed
+    code, _, err = run(capsys, "db", "status")
+    assert code == 2 and err.startswith("spbe-bot: configuration error: SPBE_DATABASE_PATH")
+
+
+def test_spbe_packs_means_the_same_to_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """SPBE_PACKS is read in one place (bot/config.py), from the environment or .env, by the bot and
+    the knowledge commands alike."""
+    from bot.config import load_settings
+    from knowledge.packs import BUILTIN_DIR
+
+    pack = tmp_path / "packs" / "copy.yaml"
+    pack.parent.mkdir()
+    pack.write_text((BUILTIN_DIR / "spbe-2018.yaml").read_text(encoding="utf-8").replace('id: "spbe-2018"', 'id: "spbe-2018-copy"', 1),
+                    encoding="utf-8")
+    monkeypatch.delenv("SPBE_PACKS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"SPBE_PACKS={pack}\n", encoding="utf-8")
+    assert load_settings().packs == (pack,)
+    code, out, _ = run(capsys, "frameworks")
+    assert code == 0 and "spbe-2018-copy" in out
+    monkeypatch.setenv("SPBE_PACKS", f"{tmp_path / 'missing.yaml'}")  # the environment wins over .env
+    code, _, err = run(capsys, "frameworks")
+    assert code == 1 and "missing.yaml" in err

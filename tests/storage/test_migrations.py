@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,8 +72,10 @@ async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None
     newest = migrations.available()[-1].version
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {newest + 5}")
-    with pytest.raises(DatabaseTooNew, match=f"database schema version {newest + 5} is newer than this program supports \\({newest}\\)"):
+    with pytest.raises(DatabaseTooNew) as refused:
         await open_database(path)
+    assert str(refused.value) == (f"database {path}: schema version {newest + 5} is newer than this program supports ({newest}): "
+                                  "upgrade spbe-bot")
 
 
 def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
@@ -77,3 +83,35 @@ def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
     (tmp_path / "0003_third.sql").write_text("CREATE TABLE c (x);")
     with pytest.raises(Exception, match="without gaps"):
         migrations.available(tmp_path)
+
+
+def test_two_processes_starting_on_a_new_file_take_turns(tmp_path: Path) -> None:
+    """Two starts at the same moment on a file that does not exist yet (two threads, each with its own
+    connections and event loop, as two processes): both succeed, every migration is applied once."""
+    newest = migrations.available()[-1].version
+    for attempt in range(20):
+        path = tmp_path / f"start{attempt}" / "spbe.sqlite3"
+        together = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        async def start(path: Path = path, together: threading.Barrier = together) -> None:
+            together.wait()
+            db = await open_database(path)
+            await db.close()
+
+        def run(start: Callable[[], Coroutine[Any, Any, None]] = start, failures: list[BaseException] = failures) -> None:
+            try:
+                asyncio.run(start())
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not failures, f"attempt {attempt}: {failures!r}"
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == newest
+            assert conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == [(v,) for v in range(1, newest + 1)]
+        conn.close()
