@@ -8,7 +8,6 @@ setting, 1 for the rest. Never a traceback, never the token.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return cmd_console(args)
+    import asyncio
+
     try:
         asyncio.run(check_start(settings))
     except ConfigError as exc:

@@ -8,9 +8,9 @@ import os
 import re
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError
 from bot.languages import language_of
 
 if TYPE_CHECKING:  # the modules themselves are imported by the commands that use them: a cold start stays short
@@ -64,12 +64,27 @@ def _fail(message: str, code: int = USAGE_ERROR) -> int:
     return code
 
 
+class SettingError(Exception):
+    """A malformed setting (``SPBE_PACKS``) met while loading the packs: one line, like the pack errors."""
+
+
 def _registry(args: argparse.Namespace) -> PackRegistry:
-    """The built-in packs, the operator's (``SPBE_PACKS``, from the environment or ``.env``), then ``--pack`` files."""
-    from bot.config import PackSettings, load
+    """The built-in packs, the operator's (``SPBE_PACKS``, from the environment or ``.env``), then ``--pack`` files.
+
+    The settings module (pydantic-settings) is loaded only when there is a setting to read, so the
+    common ``ask`` starts fast.
+    """
     from knowledge.packs import PackRegistry
 
-    return PackRegistry.load([*load(PackSettings).packs, *args.pack])
+    extra: list[Path] = []
+    if "SPBE_PACKS" in os.environ or Path(".env").is_file():
+        from bot.config import ConfigError, PackSettings, load
+
+        try:
+            extra = list(load(PackSettings).packs)
+        except ConfigError as exc:
+            raise SettingError(str(exc)) from None
+    return PackRegistry.load([*extra, *args.pack])
 
 
 def _pack(args: argparse.Namespace) -> Pack:
@@ -88,7 +103,7 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
 
     try:
         packs = list(_registry(args))
-    except (ConfigError, PackError) as exc:
+    except (SettingError, PackError) as exc:
         return _fail(str(exc), 1)
     rows = [
         {
@@ -216,7 +231,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     try:
         pack = _pack(args)
-    except (ConfigError, KeyError, PackError) as exc:
+    except (SettingError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     try:
         levels = parse_levels(args.levels)
@@ -309,7 +324,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         registry = _registry(args)
         registry.get(args.framework)
-    except (ConfigError, KeyError, PackError) as exc:
+    except (SettingError, KeyError, PackError) as exc:
         return _fail(str(exc).strip("'\""))
     if not args.question.strip():
         return _fail("the question is empty")

@@ -8,22 +8,19 @@ and exit code 1 (2 for a malformed setting); the SQL behind every command is in 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import DEFAULT_DATABASE, ConfigError, StorageSettings, load
-from storage.errors import StorageError
-from storage.sqlite.database import BackupReport, check_backup, open_database, schema_status
-from storage.sqlite.faults import check_location
+if TYPE_CHECKING:  # the storage modules are imported by the commands that use them: `ask` starts faster
+    from storage.sqlite.database import BackupReport
 
 
 def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database", type=Path, default=None,
-        help=f"SQLite file (default: SPBE_DATABASE_PATH from the environment or .env, else {DEFAULT_DATABASE})",
+        help="SQLite file (default: SPBE_DATABASE_PATH from the environment or .env, else the file `run` uses)",
     )
 
 
@@ -50,12 +47,18 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def _database(args: argparse.Namespace) -> Path:
-    """``--database``, or the path ``run`` would use."""
+    """``--database``, or the path ``run`` would use (the settings are read only then: other commands start faster)."""
+    from bot.config import StorageSettings, load
+
     return args.database if args.database is not None else load(StorageSettings).database_path
 
 
 def _run(work: Coroutine[Any, Any, int]) -> int:
     """Run one database command; a storage error becomes one line and exit code 1."""
+    import asyncio
+
+    from storage.errors import StorageError
+
     try:
         return asyncio.run(work)
     except StorageError as exc:
@@ -63,6 +66,8 @@ def _run(work: Coroutine[Any, Any, int]) -> int:
 
 
 def _command(args: argparse.Namespace, work: Any) -> int:
+    from bot.config import ConfigError
+
     try:
         path = _database(args)
     except ConfigError as exc:
@@ -71,6 +76,8 @@ def _command(args: argparse.Namespace, work: Any) -> int:
 
 
 async def _status(path: Path) -> int:
+    from storage.sqlite.database import schema_status
+
     status = await schema_status(path)
     if not status.exists:
         print(f"database: {path} (does not exist yet; it is created on first start)")
@@ -89,6 +96,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 async def _upgrade(path: Path) -> int:
+    from storage.sqlite.database import open_database
+
     db = await open_database(path)
     try:
         status = await db.schema()
@@ -105,6 +114,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _backup(source: Path, destination: Path) -> BackupReport:
+    from storage.sqlite.database import check_backup, open_database
+
     db = await open_database(source, upgrade=False)
     try:
         await db.backup(destination)
@@ -118,7 +129,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
+    from storage.errors import StorageError
+
     try:
+        from storage.sqlite.faults import check_location
+
         check_location(source, create_folder=False)  # a folder that is a file says so, rather than "no database"
     except StorageError as exc:
         return _fail(str(exc))
@@ -132,6 +147,8 @@ def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
         except OSError as exc:
             return _fail(f"cannot replace {destination} ({exc.strerror or exc})")
     try:
+        import asyncio
+
         report = asyncio.run(_backup(source, destination))
     except StorageError as exc:
         return _fail(str(exc))
