@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage import open_database
+from tests.storage.bad_files import add_answered_institution
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,14 +41,7 @@ def build(path: Path, mib: float) -> None:
     n = 0
     while True:
         n += 1
-        conn.execute("INSERT INTO institutions (id, name, kind, created_at) VALUES (?, ?, 'kabupaten', ?)", (n, f"Kabupaten {n}", now))
-        conn.execute("INSERT INTO periods (id, institution_id, year, framework, level_min, level_max, indicator_count, created_at)"
-                     " VALUES (?, ?, 2025, 'spbe-2020', 1, 5, 47, ?)", (n, n, now))
-        for indicator in range(1, 48):
-            conn.execute("INSERT INTO answers (period_id, indicator, level_x100, explanation, answered_by, updated_at)"
-                         " VALUES (?, ?, 300, ?, 7, ?)", (n, indicator, TEXT, now))
-            conn.execute("INSERT INTO answer_history (period_id, indicator, kind, new_level_x100, new_explanation, by_user, at)"
-                         " VALUES (?, ?, 'answer', 300, ?, 7, ?)", (n, indicator, TEXT, now))
+        add_answered_institution(conn, n, TEXT, now)
         if n % 10 == 0:
             pages, size = conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA page_size").fetchone()[0]
             if pages * size >= mib * 2**20:

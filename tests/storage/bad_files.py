@@ -49,14 +49,7 @@ def good_database(path: Path) -> Path:
     text = "Fakta: Peraturan Bupati Nomor 12 Tahun 2024 pasal 3-5. Analisis: " + "muatan lengkap. " * 60
     with sqlite3.connect(path) as conn:
         for n in range(1, 6):
-            conn.execute("INSERT INTO institutions (id, name, kind, created_at) VALUES (?, ?, 'kabupaten', ?)", (n, f"Kabupaten {n}", now))
-            conn.execute("INSERT INTO periods (id, institution_id, year, framework, level_min, level_max, indicator_count, created_at)"
-                         " VALUES (?, ?, 2025, 'spbe-2020', 1, 5, 47, ?)", (n, n, now))
-            for indicator in range(1, 48):
-                conn.execute("INSERT INTO answers (period_id, indicator, level_x100, explanation, answered_by, updated_at)"
-                             " VALUES (?, ?, 300, ?, 7, ?)", (n, indicator, text, now))
-                conn.execute("INSERT INTO answer_history (period_id, indicator, kind, new_level_x100, new_explanation, by_user, at)"
-                             " VALUES (?, ?, 'answer', 300, ?, 7, ?)", (n, indicator, text, now))
+            add_answered_institution(conn, n, text, now)
     conn.close()
     with sqlite3.connect(path) as conn:  # fold the WAL into the file: the pages below are the file's
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -138,3 +131,15 @@ def make(case: str, folder: Path, template: Path) -> BadFile:
     folder.mkdir(parents=True, exist_ok=True)
     return MAKERS[case](folder, template)
 
+
+def add_answered_institution(conn: sqlite3.Connection, n: int, text: str, now: str) -> None:
+    """Institution ``n`` with a 2025 spbe-2020 period whose 47 answers (and their history) are at
+    level 3 with ``text`` as penjelasan: bulk data written straight into a migrated file."""
+    conn.execute("INSERT INTO institutions (id, name, kind, created_at) VALUES (?, ?, 'kabupaten', ?)", (n, f"Kabupaten {n}", now))
+    conn.execute("INSERT INTO periods (id, institution_id, year, framework, level_min, level_max, indicator_count, created_at)"
+                 " VALUES (?, ?, 2025, 'spbe-2020', 1, 5, 47, ?)", (n, n, now))
+    for indicator in range(1, 48):
+        conn.execute("INSERT INTO answers (period_id, indicator, level_x100, explanation, answered_by, updated_at)"
+                     " VALUES (?, ?, 300, ?, 7, ?)", (n, indicator, text, now))
+        conn.execute("INSERT INTO answer_history (period_id, indicator, kind, new_level_x100, new_explanation, by_user, at)"
+                     " VALUES (?, ?, 'answer', 300, ?, 7, ?)", (n, indicator, text, now))
