@@ -20,22 +20,14 @@ from conversations.events import Command, Press, Text
 from conversations.replies import Outcome
 from storage import open_database
 from tests.conversations.conftest import OPERATOR, PACKS, Client, officer_of_new_institution, stored
-from tests.storage.conftest import fill_the_disk, free_the_disk
+from tests.storage.conftest import Clock, fill_the_disk, free_the_disk
 
 BOT = 777000111
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))
 
 
 @pytest.fixture

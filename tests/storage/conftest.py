@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,16 @@ async def fill_the_disk(db: Database) -> None:
 
 async def free_the_disk(db: Database) -> None:
     await db._writer.execute("PRAGMA max_page_count = 1073741823")
+
+
+class Clock:
+    """A clock the tests move by hand (``advance``); databases and engines take it as their clock."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
