@@ -31,6 +31,7 @@ from storage.sqlite.base import Clock
 from storage.sqlite.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
+from storage.sqlite.plans import PlanRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
 
@@ -59,6 +60,7 @@ class Session:
         self.reminders = ReminderRepository(conn, clock)
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
+        self.plans = PlanRepository(conn, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
