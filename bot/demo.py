@@ -15,7 +15,7 @@ them; the sample texts are made up and say so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from knowledge.models import Indicator, Pack
@@ -94,7 +94,7 @@ def _next_band(pack: Pack, levels: dict[int, Decimal]) -> str | None:
     return above[0].label if above else None
 
 
-async def _period(tx: Session, pack: Pack, institution_id: int, ids: list[int]) -> None:
+async def _period(tx: Session, pack: Pack, institution_id: int, ids: list[int], today: date) -> None:
     year = YEARS[pack.id]
     period = await tx.periods.create(institution_id=institution_id, year=year, framework=pack.id, level_min=pack.scale.min,
                                      level_max=pack.scale.max, fractional=pack.scale.fractional, indicator_count=len(pack.indicators))
@@ -107,7 +107,8 @@ async def _period(tx: Session, pack: Pack, institution_id: int, ids: list[int]) 
             indicator = pack.indicator(answer.indicator)
             kept = await tx.evidence.add(institution_id=institution_id, file_id=f"demo-{pack.id}-{indicator.number}",
                                          file_unique_id=f"demo-{pack.id}-{indicator.number}", kind="document",
-                                         uploaded_by=ids[answer.by], file_name=_file_name(indicator), size=40_000 + 1_000 * indicator.number)
+                                         uploaded_by=ids[answer.by], file_name=_file_name(indicator),
+                                         size=40_000 + 1_000 * indicator.number)
             await tx.evidence.link(kept.id, period.id, indicator.number, by=ids[answer.by])
     shared = await tx.evidence.add(institution_id=institution_id, file_id=f"demo-{pack.id}-perbup", file_unique_id=f"demo-{pack.id}-perbup",
                                    kind="document", uploaded_by=ids[1], file_name="perbup-spbe-2024.pdf", size=250_000,
@@ -129,11 +130,12 @@ async def _period(tx: Session, pack: Pack, institution_id: int, ids: list[int]) 
         await tx.plans.set_item(period_id=period.id, indicator=item.indicator, from_level=item.from_level, to_level=item.to_level,
                                 by=ids[0])
         await tx.plans.set_owner(period.id, item.indicator, ids[2 + index % 4], by=ids[0])
-        await tx.plans.set_due(period.id, item.indicator, date(year + 1, 3 + 3 * (index % 3), 28), by=ids[0])
+        await tx.plans.set_due(period.id, item.indicator, today + timedelta(days=91 * (1 + index % 3)), by=ids[0])
 
 
-async def create_demo(db: Storage, packs: PackRegistry) -> tuple[int, bool]:
-    """The demo institution's id, and whether it was made now (False: it existed, and is kept)."""
+async def create_demo(db: Storage, packs: PackRegistry, today: date) -> tuple[int, bool]:
+    """The demo institution's id, and whether it was made now (False: it existed, and is kept).
+    The plan's items fall due three, six and nine months after ``today``."""
     async with db.transaction() as tx:
         existing = next((i for i in await tx.institutions.list() if i.name == DEMO_NAME), None)
         if existing is not None:
@@ -144,5 +146,5 @@ async def create_demo(db: Storage, packs: PackRegistry) -> tuple[int, bool]:
             await tx.members.add(institution_id=institution.id, user_id=user_id, display_name=name, role=role)
         for pack_id in YEARS:
             if pack_id in packs:
-                await _period(tx, packs.get(pack_id), institution.id, ids)
+                await _period(tx, packs.get(pack_id), institution.id, ids, today)
     return institution.id, True

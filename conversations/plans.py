@@ -24,8 +24,9 @@ async def plan_snapshot(tx: Session, pack: Pack, period: Period, levels: dict[in
     for item in items:
         now = levels.get(item.indicator, floor)
         done = now >= item.to_level
+        gain = (item.to_level - item.from_level) * pack.indicator(item.indicator).weight / weight
         entries.append(PlanEntry(
-            item.indicator, item.from_level, item.to_level, (item.to_level - item.from_level) * pack.indicator(item.indicator).weight / weight,
+            item.indicator, item.from_level, item.to_level, gain,
             names.get(item.owner_id) if item.owner_id is not None else None, item.due_on, done,
             not done and item.due_on is not None and item.due_on < today,
         ))

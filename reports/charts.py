@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import textwrap
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reports import facts
 from reports.snapshot import Snapshot
@@ -19,6 +19,7 @@ from reports.words import Words
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.projections.polar import PolarAxes
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 5.4, 150  # 1080 x 810 pixels
 INK, ACCENT, GRID, TARGET = "#1F2937", "#1D4ED8", "#CBD5E1", "#B91C1C"
@@ -54,7 +55,7 @@ def radar(snapshot: Snapshot, words: Words) -> bytes:
     values = [float(r.projected.value) if r.projected else pack.scale.min for r in rows]
     angles = [2 * math.pi * i / len(rows) for i in range(len(rows))]
     figure = _figure()
-    axes = figure.add_subplot(projection="polar")
+    axes = cast("PolarAxes", figure.add_subplot(projection="polar"))
     axes.set_theta_offset(math.pi / 2)  # the first aspect at the top, the others clockwise
     axes.set_theta_direction(-1)
     axes.set_rlabel_position(180 / len(rows))  # the scale between the first two spokes

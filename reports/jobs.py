@@ -12,9 +12,11 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reports.snapshot import Snapshot
-from reports.words import Words
+if TYPE_CHECKING:  # the CLI reads FORMATS without loading the renderers' models
+    from reports.snapshot import Snapshot
+    from reports.words import Words
 
 FORMATS = ("pdf", "xlsx", "docx", "csv", "portal")  # the files of /ekspor and `spbe-bot export`
 CHARTS = "charts"  # /grafik: the two chart images

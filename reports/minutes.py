@@ -22,6 +22,7 @@ from reports.pdf import predicate_label
 from reports.snapshot import Snapshot
 from reports.words import Words
 
+
 class TemplateError(ValueError):
     """A replaced template that cannot be used: not a Word file, or placeholders jinja2 cannot read."""
 

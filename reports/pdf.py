@@ -41,6 +41,7 @@ class _Report:
 
     def __init__(self, snapshot: Snapshot, words: Words) -> None:
         from fpdf import FPDF
+        from fpdf.fonts import TTFFont
 
         self.snapshot, self.w = snapshot, words
         footer = words.text("report.pdf.footer", institution=snapshot.institution, year=snapshot.year)
@@ -64,7 +65,9 @@ class _Report:
         pdf.set_creator("spbe-bot")
         pdf.set_creation_date(snapshot.made_at)
         self.pdf: FPDF = pdf
-        self.glyphs = set(pdf.fonts[FAMILY.lower()].cmap) & set(pdf.fonts[FAMILY.lower() + "B"].cmap)
+        regular, bold = pdf.fonts[FAMILY.lower()], pdf.fonts[FAMILY.lower() + "B"]
+        assert isinstance(regular, TTFFont) and isinstance(bold, TTFFont)
+        self.glyphs = set(regular.cmap) & set(bold.cmap)
 
     # --- writing helpers ---------------------------------------------------------------------
 
@@ -82,12 +85,12 @@ class _Report:
             self.pdf.add_page()
         self.pdf.ln(3)
         self.font(size, bold=True, color=BLUE)
-        self.pdf.multi_cell(0, 7, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, 7, self.clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(1)
 
     def para(self, text: str, size: float = 9.5, bold: bool = False, color: tuple[int, int, int] = (17, 24, 39)) -> None:
         self.font(size, bold, color)
-        self.pdf.multi_cell(0, size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, size * 0.5, self.clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def table(self, widths: tuple[float, ...], header: list[str], rows: list[list[str]], size: float = 8.5,
               align: str = "LEFT") -> None:
@@ -139,7 +142,7 @@ class _Report:
         pdf.ln(8)
         pdf.set_fill_color(254, 226, 226)
         self.font(10, bold=True, color=RED)
-        pdf.multi_cell(0, 6, self.clean(w.text("report.simulation_banner")), border=0, fill=True, padding=3,
+        pdf.multi_cell(0, 6, self.clean(w.text("report.simulation_banner")), border=0, fill=True, padding=3, align="L",
                        new_x="LMARGIN", new_y="NEXT")
         pdf.set_fill_color(255, 255, 255)
         caveats = s.pack.framework.caveats_en if w.lang == "en" and s.pack.framework.caveats_en else s.pack.framework.caveats
@@ -190,8 +193,8 @@ class _Report:
         groups = [(f"{d.id} {localized(d, w.lang)}", d.weight, s.evaluation.projected_domains.get(d.id),
                    [i for a in pack.aspects_of_domain(d.id) for i in pack.indicators_of_aspect(a.id)]) for d in pack.domains]
         if not groups:
-            groups = [(f"{a.id} {localized(a, w.lang)}", a.weight, s.evaluation.projected_aspects.get(a.id), pack.indicators_of_aspect(a.id))
-                      for a in pack.aspects]
+            groups = [(f"{a.id} {localized(a, w.lang)}", a.weight, s.evaluation.projected_aspects.get(a.id),
+                       pack.indicators_of_aspect(a.id)) for a in pack.aspects]
         places = 2 if pack.scale.fractional else 0
         for title, weight, score, members in groups:
             self.heading(w.text("report.pdf.group_heading", name=title, weight=w.number(weight) + "%",
@@ -209,7 +212,7 @@ class _Report:
         level = w.text("report.pdf.level", level=w.number(answer.level, places),
                        name=level_name(s.pack, indicator, answer.level, w.lang)) if answer else w.text("report.pdf.unanswered")
         self.font(8.5, bold=True)
-        pdf.multi_cell(0, 4.2, self.clean(f"{indicator.number}. {indicator.name}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.2, self.clean(f"{indicator.number}. {indicator.name}"), align="L", new_x="LMARGIN", new_y="NEXT")
         self.font(8, bold=True, color=BLUE)
         weight = w.text("report.pdf.weight", weight=w.number(indicator.weight) + "%")
         pdf.cell(0, 4.2, self.clean(f"{weight} · {level}"), new_x="LMARGIN", new_y="NEXT")
@@ -218,7 +221,7 @@ class _Report:
         if codes:
             text += " " + w.text("report.pdf.evidence_codes", codes=codes)
         self.font(8, color=(55, 65, 81))
-        pdf.multi_cell(0, 3.9, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 3.9, self.clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_draw_color(*LIGHT)
         pdf.line(pdf.l_margin, pdf.get_y() + 1.2, pdf.w - pdf.r_margin, pdf.get_y() + 1.2)
         pdf.ln(2.6)

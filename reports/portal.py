@@ -19,7 +19,8 @@ def indicator_text(snapshot: Snapshot, number: int, words: Words) -> str:
         lines.append(w.text("report.portal.unanswered"))
         return "\n".join(lines)
     places = 2 if pack.scale.fractional else 0
-    lines.append(w.text("report.portal.level", level=w.number(answer.level, places), name=level_name(pack, indicator, answer.level, w.lang)))
+    name = level_name(pack, indicator, answer.level, w.lang)
+    lines.append(w.text("report.portal.level", level=w.number(answer.level, places), name=name))
     lines.append(w.text("report.portal.explanation"))
     lines.append(answer.explanation.strip() if answer.explanation else w.text("report.portal.no_explanation"))
     files = snapshot.evidence_of(number)
