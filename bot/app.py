@@ -38,6 +38,7 @@ from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
 from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
 from conversations.machine import COMMANDS
+from reports.jobs import Options
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,10 @@ MAX_INPUT_CHARS = 8000
 REMINDER_TICK_SECONDS = 60
 # The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
 PRIVATE_MENU = (
-    "mulai", "ringkasan", "daftar", "loncat", "tugas", "tanya", "riwayat", "progres", "undang", "anggota", "tugaskan",
-    "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
+    "mulai", "ringkasan", "daftar", "loncat", "tugas", "tanya", "riwayat", "ekspor", "grafik", "portal", "rencana", "progres", "undang",
+    "anggota", "tugaskan", "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
 )
-GROUP_MENU = ("progres", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
+GROUP_MENU = ("progres", "grafik", "ekspor", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
 ALL_COMMANDS = sorted(set(COMMANDS) | set(COMMAND_ALIASES))
 
 
@@ -97,7 +98,7 @@ async def _post_init(application: Application) -> None:
     resources = contextlib.AsyncExitStack()
     engine = await resources.enter_async_context(open_engine(settings))
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
-    transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
+    transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds), Options(settings.minutes_template))
     application.bot_data.update(resources=resources, engine=engine, transport=transport)
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own
         language_code = None if lang == DEFAULT_LANGUAGE else lang

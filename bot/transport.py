@@ -19,11 +19,13 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.exports import FileSender
 from bot.messages import MessageBuilder, RenderedMessage
 from bot.render import Renderer, plain
 from conversations.engine import Engine
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from reports.jobs import Options
 
 log = logging.getLogger(__name__)
 INLINE_TITLE = 64
@@ -55,10 +57,11 @@ class GroupPacer:
 class Transport:
     """Renders an :class:`Outcome` and sends it; keeps group summaries edited in place."""
 
-    def __init__(self, engine: Engine, renderer: Renderer, pacer: GroupPacer) -> None:
+    def __init__(self, engine: Engine, renderer: Renderer, pacer: GroupPacer, options: Options | None = None) -> None:
         self.engine = engine
         self.builder = MessageBuilder(renderer)
         self.pacer = pacer
+        self.files = FileSender(self.builder, options or Options())
 
     @staticmethod
     def _markup(message: RenderedMessage) -> InlineKeyboardMarkup | None:
@@ -85,6 +88,8 @@ class Transport:
                 sent = await self._send(reply, outcome.lang, here, query.message if query and reply.edit else None, context.application)
                 if reply.card and sent is not None and user is not None:
                     await self._keep_card(outcome.card, sent, user.id, context.application)
+        for job in outcome.files:  # made in the background: a long PDF keeps no one else waiting
+            context.application.create_task(self.files.send(job, here, outcome.lang, context.bot), update=update)
         for institution_id in outcome.refresh:
             await self.refresh(institution_id, context.application)
 

@@ -15,10 +15,17 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conversations.plans import plan_snapshot
+from conversations import access
+from conversations import callbacks as cb
+from conversations.context import Turn
+from conversations.events import Command
+from conversations.plan_status import plan_snapshot
+from conversations.replies import Button, FileJob, Outcome, Refusal, Reply
+from knowledge.models import Pack
 from knowledge.packs import PackRegistry
 from knowledge.scoring import evaluate
-from reports.snapshot import AnswerRecord, EvidenceItem, Person, Snapshot
+from reports import jobs
+from reports.snapshot import AnswerRecord, EvidenceItem, Person, Snapshot, level_name
 from storage.models import AnswerStatus, Period, Role
 from storage.repositories import Session
 
@@ -56,3 +63,84 @@ async def snapshot(tx: Session, packs: PackRegistry, period: Period, now: dateti
         team=[Person(m.display_name, m.role.value) for m in team],
         plan=await plan_snapshot(tx, pack, period, levels, names, local_now.date()), made_at=local_now,
     )
+
+
+# --- the chat commands -------------------------------------------------------------------------
+
+FORMAT_ROWS = (("pdf", "xlsx"), ("docx", "csv"), ("portal", jobs.CHARTS))
+
+
+def _menu(period: Period, *, lead: bool, dest: str) -> Reply:
+    rows = [[Button("export_format", cb.make("ex", period.id, kind, dest), {"format": kind})
+             for kind in row if lead or kind not in jobs.LEAD_ONLY] for row in FORMAT_ROWS]
+    return Reply("short:export_menu", {"lead": lead, "group": dest == "a", "year": period.year}, rows)
+
+
+async def export_command(turn: Turn, command: Command) -> Outcome:
+    """/ekspor: the formats as buttons; in a linked group, for leads, who then choose where it goes."""
+    if turn.event.chat.private:
+        period = await access.working_period(turn)
+        member = await access.membership(turn, period.institution_id)
+        return Outcome([_menu(period, lead=member.is_lead, dest="h")])
+    group = await access.linked_group(turn)
+    await access.lead_of(turn, group.institution_id)
+    return Outcome([_menu(await access.period_of(turn, group.institution_id), lead=True, dest="a")])
+
+
+async def export_pressed(turn: Turn, period: Period, pack: Pack) -> Outcome:
+    """A format pressed: the snapshot is read now, in this transaction, and the file made after the reply."""
+    kind, dest = turn.press.str("format"), turn.press.str("dest")
+    chat = turn.event.chat
+    member = await access.membership(turn, period.institution_id)
+    if kind in jobs.LEAD_ONLY and not member.is_lead:
+        raise Refusal("export_lead_only")
+    target: int | None = None
+    fallback: int | None = None
+    if chat.private:
+        if dest != "h":
+            raise Refusal("stale_button", toast="toast_stale")
+    else:
+        link = await access.linked_group(turn)
+        if link.institution_id != period.institution_id or dest == "h":
+            raise Refusal("stale_button", toast="toast_stale")
+        await access.lead_of(turn, period.institution_id)
+        if dest == "a":
+            buttons = [[Button("export_to_group", cb.make("ex", period.id, kind, "g")),
+                        Button("export_to_me", cb.make("ex", period.id, kind, "p"))]]
+            return Outcome([Reply("short:export_where", {"format": kind}, buttons, edit=True)])
+        if dest == "p":
+            target, fallback = turn.user_id, chat.id
+    taken = await snapshot(turn.tx, turn.packs, period, turn.now, turn.config.timezone)
+    thread = chat.thread_id if target is None else None
+    return Outcome(files=[FileJob(kind, taken, target, thread, fallback)], toast="toast_export_started")
+
+
+async def charts_command(turn: Turn, command: Command) -> Outcome:
+    """/grafik: the radar and the bars as one album (in a linked group too: they are aggregates)."""
+    if turn.event.chat.private:
+        period = await access.working_period(turn)
+        await access.membership(turn, period.institution_id)
+    else:
+        group = await access.linked_group(turn)
+        await access.membership(turn, group.institution_id)
+        period = await access.period_of(turn, group.institution_id)
+    taken = await snapshot(turn.tx, turn.packs, period, turn.now, turn.config.timezone)
+    return Outcome(files=[FileJob(jobs.CHARTS, taken, None, turn.event.chat.thread_id)])
+
+
+async def portal_command(turn: Turn, command: Command) -> Outcome:
+    """/portal N: the level and penjelasan of indicator N, ready to paste into the national portal."""
+    period = await access.working_period(turn)
+    pack = turn.packs.get(period.framework)
+    arg = command.args.strip()
+    if not arg.isdigit():
+        raise Refusal("portal_usage")
+    number = int(arg)
+    if not pack.has_indicator(number):
+        raise Refusal("indicator_missing", number=number, total=len(pack.indicators))
+    answer = await turn.tx.answers.get(period.id, number)
+    indicator = pack.indicator(number)
+    files = [e.file_name or e.kind for e in await turn.tx.evidence.for_answer(period.id, number)]
+    data = {"pack": pack, "ind": indicator, "answer": answer, "files": files,
+            "level_name": level_name(pack, indicator, answer.level, turn.lang) if answer else None}
+    return Outcome([Reply("portal", data)])

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations.states import CardRef
+from reports.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ class Reply:
 
 
 @dataclass
+class FileJob:
+    """A file to make from ``snapshot`` (a ``reports.jobs`` format, or the charts) and to send to
+    ``chat_id`` (None: the chat of the event). The transport makes it a step at a time, showing the
+    progress; when the chat cannot be written (a private delivery to someone who never opened a
+    chat with the bot), it says so in ``fallback_chat``."""
+
+    kind: str
+    snapshot: Snapshot
+    chat_id: int | None = None
+    thread_id: int | None = None
+    fallback_chat: int | None = None
+
+
+@dataclass
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None  # macro name of the short text shown when a button press is answered
@@ -49,6 +64,7 @@ class Outcome:
     refresh: set[int] = field(default_factory=set)
     # The officer's live card as stored: a new card replaces it (its buttons are taken off).
     card: CardRef | None = None
+    files: list[FileJob] = field(default_factory=list)  # made and sent after the replies
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)

@@ -140,4 +140,11 @@ async def due_reminders(tx: Session, packs: PackRegistry, now: datetime) -> list
             nudge = short("nudge", institution=institution.name, indicators=compact(numbers), count=len(numbers))
             nudge.chat_id, nudge.lang = user_id, member.language
             replies.append(nudge)
+        for user_id, numbers in sorted(facts.plan_overdue.items()):
+            member = members.get(user_id)
+            if member is None:
+                continue
+            nudge = short("plan_nudge", institution=institution.name, indicators=compact(numbers), count=len(numbers))
+            nudge.chat_id, nudge.lang = user_id, member.language
+            replies.append(nudge)
     return replies

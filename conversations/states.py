@@ -33,6 +33,7 @@ class State(StrEnum):
     INSTITUTION_NAME = "institution_name"  # an operator creating an institution: its name,
     INSTITUTION_KIND = "institution_kind"  # ... its kind (buttons),
     INSTITUTION_REGION = "institution_region"  # ... its region
+    PLAN_DUE = "plan_due"  # a lead typing the due date of an item of the improvement plan
 
 
 class StepModel(BaseModel):
@@ -110,9 +111,15 @@ class InstitutionRegion(StepModel):
     kind: str
 
 
+class PlanDue(StepModel):
+    state: Literal[State.PLAN_DUE] = State.PLAN_DUE
+    period_id: int
+    indicator: int
+
+
 Step = Annotated[
     Idle | Explanation | ExplanationCheck | Jump | Value | Guided | InviteCode | InstitutionName | InstitutionKind
-    | InstitutionRegion,
+    | InstitutionRegion | PlanDue,
     Field(discriminator="state"),
 ]
 IDLE = Idle()

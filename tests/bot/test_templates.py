@@ -63,7 +63,10 @@ def _sample(arg: str) -> object:
                "due": date(2026, 12, 20), "starts": date(2026, 12, 1), "ends": date(2026, 12, 20),
                "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta), "time": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta),
                "places": 0, "next_level": 4,
-               "next_criteria": "Dokumen direviu berkala. " * 12, "old": 3, "view": "sw", "own": False}
+               "next_criteria": "Dokumen direviu berkala. " * 12, "old": 3, "view": "sw", "own": False,
+               "format": "pdf", "lead": False, "group": False, "made_at": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta),
+               "value": Decimal("2.71"), "now": Decimal(2), "top": 5, "band": "Sangat Baik", "chosen": True,
+               "name": "Dr. Ratna Widyaningsih", "institution": "Pemerintah Kabupaten Contoh"}
     return samples.get(arg, f"<{arg} & sample>")
 
 
