@@ -14,6 +14,7 @@ so it needs no binary file in the repository and speaks Indonesian or English li
 from __future__ import annotations
 
 from io import BytesIO
+from zipfile import BadZipFile
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ def build(snapshot: Snapshot, words: Words, template: Path | None = None) -> byt
         document.render(context(snapshot, words), autoescape=True)
     except JinjaError as exc:
         raise TemplateError(f"the berita acara template {template}: {exc}") from None
-    except (KeyError, ValueError, OSError) as exc:  # python-docx: not a Word file, or unreadable
+    except (KeyError, ValueError, OSError, BadZipFile) as exc:  # python-docx: not a Word file, or unreadable
         raise TemplateError(f"the berita acara template {template} cannot be read as a Word file ({exc})") from None
     buffer = BytesIO()
     document.save(buffer)

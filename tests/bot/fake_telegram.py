@@ -84,6 +84,8 @@ class Message:
     kind: str = "text"
     file_name: str | None = None
     thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
+    content: bytes | None = None  # the bytes of a document or photo the bot uploaded
+    media_group: str | None = None  # the album a photo was sent in
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -126,6 +128,8 @@ class FakeTelegram:
         self.users: dict[int, dict] = {}
         self.application: Any = None
         self.fail_next: dict[str, ApiError] = {}
+        self.chat_actions: list[tuple[int, str]] = []  # (chat id, action) of every sendChatAction
+        self._called = asyncio.Condition()  # notified after every API call: see wait_for
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -168,8 +172,24 @@ class FakeTelegram:
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
+            await self._notify()
             return web.json_response(body, status=exc.code)
+        await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _notify(self) -> None:
+        async with self._called:
+            self._called.notify_all()
+
+    async def wait_for(self, condition: Any, timeout: float = 20) -> None:
+        """Wait until ``condition()`` holds, checked after every call the bot makes (for work the
+        bot does in the background, such as making a file after its reply)."""
+
+        async def holds() -> None:
+            async with self._called:
+                await self._called.wait_for(condition)
+
+        await asyncio.wait_for(holds(), timeout)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -177,9 +197,15 @@ class FakeTelegram:
             params.update(await request.json())
         elif request.can_read_body:
             form = await request.post()
+            files: dict[str, tuple[str, bytes]] = {}
             for key, value in form.items():
-                params[key] = value.filename if hasattr(value, "filename") else value
-        for key in ("reply_markup", "commands", "scope", "allowed_updates", "results"):
+                if hasattr(value, "filename"):  # an uploaded file: its name as the value, its bytes kept aside
+                    files[key] = (value.filename, value.file.read())
+                    params[key] = value.filename
+                else:
+                    params[key] = value
+            params["_files"] = files
+        for key in ("reply_markup", "commands", "scope", "allowed_updates", "results", "media"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
@@ -257,6 +283,11 @@ class FakeTelegram:
         return True
 
     async def api_sendChatAction(self, params: dict) -> bool:
+        if params.get("action") not in {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+                                        "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        self._thread(int(params["chat_id"]), params)
+        self.chat_actions.append((int(params["chat_id"]), str(params["action"])))
         return True
 
     def _check_markup(self, markup: dict | None) -> None:
@@ -277,6 +308,11 @@ class FakeTelegram:
             body.update(message_thread_id=message.thread_id, is_topic_message=True)
         if message.kind == "text":
             body["text"] = message.text
+        elif message.kind == "photo":
+            body["photo"] = [{"file_id": f"photo-{message.message_id}", "file_unique_id": f"p{message.message_id}", "width": 1080,
+                              "height": 810}]
+            body["media_group_id"] = message.media_group
+            body["caption"] = message.text
         else:
             body["document"] = {"file_id": f"file-{message.message_id}", "file_unique_id": f"u{message.message_id}",
                                 "file_name": message.file_name}
@@ -333,12 +369,40 @@ class FakeTelegram:
 
     async def api_sendDocument(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
+        self._check_chat(chat_id)
         caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
         thread = self._thread(chat_id, params)
+        name, content = params.get("_files", {}).get("document", (str(params.get("document")), None))
+        if content is not None and not content:
+            raise ApiError(400, "Bad Request: file must be non-empty")
         message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),
-                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")), thread_id=thread)
+                          params.get("reply_markup"), kind="document", file_name=name, thread_id=thread, content=content)
         self.messages.append(message)
         return self._message_json(message)
+
+    async def api_sendMediaGroup(self, params: dict) -> list[dict]:
+        """An album: 2 to 10 photos (or documents), each uploaded as ``attach://<name>``; only the
+        first may carry the album's caption."""
+        chat_id = int(params["chat_id"])
+        self._check_chat(chat_id)
+        thread = self._thread(chat_id, params)
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        files = params.get("_files", {})
+        group = f"album-{len(self.messages)}"
+        sent = []
+        for item in media:
+            reference = str(item.get("media", ""))
+            name, content = files.get(reference.removeprefix("attach://"), (reference, None))
+            if content is None:
+                raise ApiError(400, "Bad Request: failed to get HTTP URL content")
+            caption, raw = self._text(item, "caption") if item.get("caption") else ("", "")
+            message = Message(chat_id, self._next_message_id(chat_id), caption, raw, item.get("parse_mode"), None,
+                              kind=str(item.get("type", "photo")), file_name=name, thread_id=thread, content=content, media_group=group)
+            self.messages.append(message)
+            sent.append(self._message_json(message))
+        return sent
 
     def _find(self, params: dict) -> Message:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
