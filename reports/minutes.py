@@ -14,9 +14,9 @@ so it needs no binary file in the repository and speaks Indonesian or English li
 from __future__ import annotations
 
 from io import BytesIO
-from zipfile import BadZipFile
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 from reports import facts
 from reports.pdf import predicate_label
