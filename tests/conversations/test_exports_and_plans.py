@@ -155,8 +155,8 @@ async def test_a_proposal_accepted_after_the_answers_changed_is_shown_anew(engin
     await lead.command("rencana", "target 2,70 2027")
     assert lead.views() == ["plan_proposal"]
     shown = lead.last
-    async with engine.db.transaction() as tx:
-        await tx.answers.save(period_id=period, indicator=45, level=5, explanation=None, by=50)
+    await officer.press_data(f"lv:{period}:45:5")  # meanwhile an officer raises indicator 45 to the top
+    assert (await engine.db.read.answers.get(period, 45)).level == 5
     await lead.press("plan_accept", shown)
     assert lead.views() == ["plan_proposal"] and lead.reply().data["changed"] and lead.last.toast == "toast_refused"
     assert await plan_items(engine, period) == {}
