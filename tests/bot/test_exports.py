@@ -29,7 +29,8 @@ async def answered_team(bot: BotRun, operator: FakeUser) -> tuple[FakeUser, Fake
     period = await period_of(bot, officer.id)
     async with bot.engine.db.transaction() as tx:
         for number in range(1, 48):
-            await tx.answers.save(period_id=period.id, indicator=number, level=2 + number % 2, explanation=f"Fakta {number}.", by=officer.id)
+            await tx.answers.save(period_id=period.id, indicator=number, level=2 + number % 2, explanation=f"Fakta {number}.",
+                                  by=officer.id)
     return lead, officer
 
 
