@@ -42,8 +42,8 @@ def test_demo_then_every_export(clean_env: Path, capsys: pytest.CaptureFixture[s
 
     for year in DEMO_YEARS:
         for kind in ("pdf", "xlsx", "docx", "csv", "portal"):
-            code, out, err = run(capsys, "export", "--database", "demo.sqlite3", "--institution", "1", "--year", str(year), "--format", kind,
-                                 "--out", ".")
+            code, out, err = run(capsys, "export", "--database", "demo.sqlite3", "--institution", "1", "--year", str(year),
+                                 "--format", kind, "--out", ".")
             assert code == 0, err
             written = Path(out.split()[1])
             assert written.exists() and f"_{year}_" in written.name and written.stat().st_size > 1000
@@ -63,7 +63,7 @@ def test_demo_then_every_export(clean_env: Path, capsys: pytest.CaptureFixture[s
 def test_export_says_what_is_there_when_asked_for_what_is_not(clean_env: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
                                                               message: str) -> None:
     run(capsys, "demo", "--database", "demo.sqlite3")
-    code, out, err = run(capsys, "export", "--database", "demo.sqlite3", *args, "--format", "pdf", "--out", "x.pdf")
+    code, _, err = run(capsys, "export", "--database", "demo.sqlite3", *args, "--format", "pdf", "--out", "x.pdf")
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1 and not Path("x.pdf").exists()
 
 
