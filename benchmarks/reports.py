@@ -57,7 +57,7 @@ for _ in range(runs + 1):
 print(json.dumps({"first": times[0], "later": times[1:], "bytes": len(made.data), "indicators": len(taken.pack.indicators)}))
 """
 
-ANSWER = """
+ANSWER = f"""
 import asyncio, json, resource, sys, tempfile, time
 started = time.perf_counter()
 from pathlib import Path
@@ -77,15 +77,15 @@ async def main():
     user, chat = User(5, "A"), Chat(5)
     await engine.handle(Command(user, chat, 1, name="mulai"))
     period = await db.read.periods.latest(i.id)
-    await engine.handle(Press(user, chat, 2, data=f"lv:{period.id}:1:3"))
+    await engine.handle(Press(user, chat, 2, data=f"lv:{{period.id}}:1:3"))
     await engine.handle(Command(user, chat, 3, name="ringkasan"))
     await db.close()
 
 asyncio.run(main())
-heavy = sorted(m for m in %r if m in sys.modules)
-print(json.dumps({"seconds": time.perf_counter() - started, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "heavy": heavy}))
-""" % (HEAVY,)
+heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
+print(json.dumps({{"seconds": time.perf_counter() - started, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "heavy": heavy}}))
+"""
 
 
 def child(script: str, tree: Path, *args: str) -> dict:
@@ -115,7 +115,8 @@ def main() -> None:
                 result = child(FILES, ROOT, folder, kind, str(args.runs))
             firsts.append(result["first"])
             later += result["later"]
-        print(f"{kind}: {result['indicators']} indicators, {result['bytes']:,} bytes; first in a fresh process {ms(statistics.median(firsts))} "
+        print(f"{kind}: {result['indicators']} indicators, {result['bytes']:,} bytes; "
+              f"first in a fresh process {ms(statistics.median(firsts))} "
               f"(min {ms(min(firsts))}, max {ms(max(firsts))}); later {ms(statistics.median(later))} (min {ms(min(later))}, "
               f"max {ms(max(later))}); goal < {ms(goal)}")
 
@@ -123,7 +124,8 @@ def main() -> None:
     for label, tree in trees:
         samples = [child(ANSWER, tree) for _ in range(args.runs)]
         heavy = sorted({m for s in samples for m in s["heavy"]})
-        print(f"answer path, {label} ({tree}): start + /mulai + an answer + /ringkasan {ms(statistics.median(s['seconds'] for s in samples))} "
+        print(f"answer path, {label} ({tree}): start + /mulai + an answer + /ringkasan "
+              f"{ms(statistics.median(s['seconds'] for s in samples))} "
               f"(min {ms(min(s['seconds'] for s in samples))}); peak memory {statistics.median(s['rss_mib'] for s in samples):.1f} MiB; "
               f"renderer libraries loaded: {', '.join(heavy) or 'none'}")
 

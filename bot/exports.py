@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from io import BytesIO
 from typing import Any
 
@@ -34,6 +34,21 @@ class FileSender:
         self.builder = builder
         self.options = options
         self.action_seconds = action_seconds
+        self._prepared = False
+
+    def preparing(self) -> Coroutine[Any, Any, None] | None:
+        """Loading the renderers in a worker thread, the first time a menu of files is shown (see
+        ``reports.jobs.prepare``); None once that is done or under way."""
+        if self._prepared:
+            return None
+        self._prepared = True
+        return self._prepare()
+
+    async def _prepare(self) -> None:
+        try:
+            await asyncio.to_thread(jobs.prepare)
+        except Exception:  # the file is made anyway, only not ahead of time
+            log.warning("the renderers could not be loaded ahead", exc_info=True)
 
     def _status(self, job: FileJob, lang: str, done: list[str], state: str = "working") -> str:
         reply = Reply("export_status", {"kind": job.kind, "steps": jobs.STEPS[job.kind], "done": done, "state": state,

@@ -88,6 +88,8 @@ class Transport:
                 sent = await self._send(reply, outcome.lang, here, query.message if query and reply.edit else None, context.application)
                 if reply.card and sent is not None and user is not None:
                     await self._keep_card(outcome.card, sent, user.id, context.application)
+        if outcome.prepare and (loading := self.files.preparing()) is not None:
+            context.application.create_task(loading, update=update)
         for job in outcome.files:  # made in the background: a long PDF keeps no one else waiting
             context.application.create_task(self.files.send(job, here, outcome.lang, context.bot), update=update)
         for institution_id in outcome.refresh:

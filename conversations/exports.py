@@ -81,10 +81,10 @@ async def export_command(turn: Turn, command: Command) -> Outcome:
     if turn.event.chat.private:
         period = await access.working_period(turn)
         member = await access.membership(turn, period.institution_id)
-        return Outcome([_menu(period, lead=member.is_lead, dest="h")])
+        return Outcome([_menu(period, lead=member.is_lead, dest="h")], prepare=True)
     group = await access.linked_group(turn)
     await access.lead_of(turn, group.institution_id)
-    return Outcome([_menu(await access.period_of(turn, group.institution_id), lead=True, dest="a")])
+    return Outcome([_menu(await access.period_of(turn, group.institution_id), lead=True, dest="a")], prepare=True)
 
 
 async def export_pressed(turn: Turn, period: Period, pack: Pack) -> Outcome:

@@ -65,6 +65,7 @@ class Outcome:
     # The officer's live card as stored: a new card replaces it (its buttons are taken off).
     card: CardRef | None = None
     files: list[FileJob] = field(default_factory=list)  # made and sent after the replies
+    prepare: bool = False  # files are about to be asked for (the /ekspor menu): load the renderers meanwhile
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)

@@ -69,6 +69,15 @@ def file_name(kind: str, snapshot: Snapshot, words: Words, part: str = "") -> st
     return f"{slug(prefix)}_{slug(snapshot.institution)}_{snapshot.year}_{snapshot.made_at:%Y-%m-%d}.{extension}"
 
 
+def prepare() -> None:
+    """Load what the PDF report needs (matplotlib, fpdf2: about a second on a cold process), so a
+    file asked for a few seconds later does not wait for the imports."""
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib.projections import polar  # noqa: F401
+
+    from reports import minutes, pdf, workbook  # noqa: F401
+
+
 def make(kind: str, snapshot: Snapshot, words: Words, options: Options | None = None) -> Iterator[str | ReportFile]:
     """Make ``kind`` (one of :data:`FORMATS`, or :data:`CHARTS`), yielding step names, then the file(s)."""
     options = options or Options()

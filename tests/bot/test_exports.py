@@ -102,7 +102,7 @@ async def test_grafik_sends_one_album_of_two_charts(bot: BotRun, operator: FakeU
     photos = await arrive(bot, officer.id, "photo", 2)
     assert len(photos) == 2 and photos[0].media_group == photos[1].media_group is not None
     for photo in photos:
-        assert Image.open(io.BytesIO(photo.content)).size == (1080, 810)
+        assert Image.open(io.BytesIO(photo.content)).size == (900, 675)
     assert (officer.id, "upload_photo") in bot.telegram.chat_actions
 
 

@@ -150,7 +150,7 @@ def test_the_charts_are_png_images_of_the_expected_size(demo: dict[str, Snapshot
     assert [f.mime for f in made] == ["image/png", "image/png"] and made[0].name != made[1].name
     for file in made:
         image = Image.open(io.BytesIO(file.data))
-        assert image.format == "PNG" and image.size == charts.size() == (1080, 810)
+        assert image.format == "PNG" and image.size == charts.size() == (900, 675)
 
 
 def test_file_names_carry_the_institution_the_year_and_the_day(demo: dict[str, Snapshot]) -> None:
