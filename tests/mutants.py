@@ -95,6 +95,25 @@ MUTANTS = (
     Mutant("an old button acting on another indicator", "conversations/explanations.py",
            "    if (press.int(\"period\"), press.int(\"indicator\")) != (step.period_id, step.indicator):", "    if False:",
            ("tests/conversations",)),
+    Mutant("the berita acara offered to officers", "conversations/exports.py",
+           "    if kind in jobs.LEAD_ONLY and not member.is_lead:", "    if False:",
+           ("tests/conversations/test_exports_and_plans.py",)),
+    Mutant("a file sent into a group without the lead check", "conversations/exports.py",
+           "        await access.lead_of(turn, period.institution_id)\n        if dest == \"a\":",
+           "        await access.membership(turn, period.institution_id)\n        if dest == \"a\":",
+           ("tests/conversations/test_exports_and_plans.py",)),
+    Mutant("a proposal accepted without the lead check", "conversations/plans.py",
+           "    await access.lead_of(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n    if stored is None:\n"
+           "        raise Refusal(\"stale_button\"",
+           "    await access.membership(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n    if stored is None:\n"
+           "        raise Refusal(\"stale_button\"",
+           ("tests/conversations/test_exports_and_plans.py",)),
+    Mutant("a proposal that does not prefer the lowest levels among equal gains", "knowledge/planning.py",
+           "    return a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])", "    return a[0] > b[0]",
+           ("tests/knowledge/test_planning.py",)),
+    Mutant("the workbook's numbers written as text", "reports/workbook.py",
+           "        sheet.write_number(row, column, float(value), fmt)", "        sheet.write_string(row, column, str(value), fmt)",
+           ("tests/reports/test_workbook.py",)),
 )
 
 
