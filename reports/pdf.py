@@ -140,7 +140,7 @@ class _Report:
         s, w, pdf = self.snapshot, self.w, self.pdf
         pdf.add_page()
         pdf.ln(28)
-        self.para(w.text("report.pdf.cover_kicker", year=s.year), 12, color=GREY)
+        self.para(w.text("report.pdf.cover_kicker", index=s.pack.framework.index_name, year=s.year), 12, color=GREY)
         pdf.ln(2)
         self.para(w.text("report.pdf.title", year=s.year), 22, bold=True)
         pdf.ln(2)
@@ -168,6 +168,11 @@ class _Report:
         pdf.multi_cell(0, 6, self.clean(w.text("report.simulation_banner")), border=0, fill=True, padding=3, align="L",
                        new_x="LMARGIN", new_y="NEXT")
         pdf.set_fill_color(255, 255, 255)
+        pdf.ln(5)
+        parts = facts.domains(s, w.lang) or facts.aspects(s, w.lang)
+        self.table(tuple(1.0 for _ in parts), [f"{p.key} {p.name}" for p in parts],
+                   [[self.value(p.projected.value if p.projected else None) for p in parts]], size=8, align="CENTER")
+        self.para(w.text("report.pdf.contents"), 8.5, color=GREY)
         caveats = s.pack.framework.caveats_en if w.lang == "en" and s.pack.framework.caveats_en else s.pack.framework.caveats
         if caveats:
             pdf.ln(4)
