@@ -103,10 +103,10 @@ MUTANTS = (
            "        await access.membership(turn, period.institution_id)\n        if dest == \"a\":",
            ("tests/conversations/test_exports_and_plans.py",)),
     Mutant("a proposal accepted without the lead check", "conversations/plans.py",
-           "    await access.lead_of(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n    if stored is None:\n"
-           "        raise Refusal(\"stale_button\"",
-           "    await access.membership(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n    if stored is None:\n"
-           "        raise Refusal(\"stale_button\"",
+           "    await access.lead_of(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n"
+           "    if stored is None:\n        raise Refusal(\"stale_button\"",
+           "    await access.membership(turn, period.institution_id)\n    stored = await turn.tx.plans.target(period.id)\n"
+           "    if stored is None:\n        raise Refusal(\"stale_button\"",
            ("tests/conversations/test_exports_and_plans.py",)),
     Mutant("a proposal that does not prefer the lowest levels among equal gains", "knowledge/planning.py",
            "    return a[0] > b[0] or (a[0] == b[0] and a[1] < b[1])", "    return a[0] > b[0]",
