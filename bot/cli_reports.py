@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,8 @@ def _settings(args: argparse.Namespace) -> ReportSettings:
     return load(ReportSettings, **overrides)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, work: Callable[[ReportSettings], Coroutine[Any, Any, int]]) -> int:
+    """Read the settings and run ``work``; a malformed setting or a storage error is one line."""
     from bot.config import ConfigError
     from storage.errors import StorageError
 
@@ -71,9 +73,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     import asyncio
 
     try:
-        return asyncio.run(_export(args, settings))
+        return asyncio.run(work(settings))
     except StorageError as exc:
         return _fail(str(exc))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _run(args, lambda settings: _export(args, settings))
 
 
 async def _export(args: argparse.Namespace, settings: ReportSettings) -> int:
@@ -124,19 +130,7 @@ async def _export(args: argparse.Namespace, settings: ReportSettings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.config import ConfigError
-    from storage.errors import StorageError
-
-    try:
-        settings = _settings(args)
-    except ConfigError as exc:
-        return _fail(str(exc), 2)
-    import asyncio
-
-    try:
-        return asyncio.run(_demo(settings))
-    except StorageError as exc:
-        return _fail(str(exc))
+    return _run(args, _demo)
 
 
 async def _demo(settings: ReportSettings) -> int:

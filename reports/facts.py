@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from knowledge.models import Indicator
+from knowledge.models import Indicator, PredicateBand
 from knowledge.scoring import Score, next_moves
 from reports.snapshot import Snapshot, localized
 
@@ -99,3 +99,8 @@ def recommendations(snapshot: Snapshot, count: int = RECOMMENDATIONS) -> list[Re
         if len(found) == count:
             break
     return found
+
+
+def predicate_label(band: PredicateBand, lang: str) -> str:
+    """The official (Indonesian) predicate, with the English word for English readers: "Baik (Good)"."""
+    return f"{band.label} ({band.label_en})" if lang == "en" else band.label

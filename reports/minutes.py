@@ -19,7 +19,6 @@ from typing import Any
 from zipfile import BadZipFile
 
 from reports import facts
-from reports.pdf import predicate_label
 from reports.snapshot import Snapshot
 from reports.words import Words
 
@@ -56,7 +55,7 @@ def context(snapshot: Snapshot, words: Words) -> dict[str, Any]:
         "framework_id": pack.id,
         "index_name": pack.framework.index_name,
         "index": w.number(headline.value),
-        "predicate": predicate_label(headline.predicate, w.lang),
+        "predicate": facts.predicate_label(headline.predicate, w.lang),
         "complete": s.evaluation.complete,
         "answered": s.evaluation.answered,
         "total": s.evaluation.total,

@@ -18,7 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge.models import Indicator, PredicateBand, shorten
+from knowledge.models import Indicator, shorten
 from reports import charts, facts
 from reports.snapshot import Snapshot, level_name, localized
 from reports.words import Words
@@ -30,10 +30,6 @@ FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 EXPLANATION_CHARS = 230
 RED, BLUE, GREY, LIGHT = (155, 28, 28), (29, 78, 216), (100, 116, 139), (226, 232, 240)
-
-
-def predicate_label(band: PredicateBand, lang: str) -> str:
-    return f"{band.label} ({band.label_en})" if lang == "en" else band.label
 
 
 class _Report:
@@ -160,7 +156,7 @@ class _Report:
         self.font(40, bold=True, color=BLUE)
         pdf.cell(0, 18, self.value(headline.value), new_x="LMARGIN", new_y="NEXT")
         self.font(16, bold=True)
-        pdf.cell(0, 9, self.clean(predicate_label(headline.predicate, w.lang)), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 9, self.clean(facts.predicate_label(headline.predicate, w.lang)), new_x="LMARGIN", new_y="NEXT")
         self.para(w.text("report.pdf.answered", answered=s.evaluation.answered, total=s.evaluation.total), 10)
         pdf.ln(8)
         pdf.set_fill_color(254, 226, 226)
@@ -189,7 +185,7 @@ class _Report:
         self.para(w.text("report.pdf.national_table"), 8.5, color=GREY)
         header = [w.text("report.col.institution"), *[p.key for p in parts], w.text("report.col.index"), w.text("report.col.predicate")]
         row = [s.institution, *[self.value(p.projected.value if p.projected else None) for p in parts], self.value(headline.value),
-               predicate_label(headline.predicate, w.lang)]
+               facts.predicate_label(headline.predicate, w.lang)]
         first = 46.0
         rest = (self.pdf.epw - first - 24 - 14) / len(parts)
         self.table((first, *[rest] * len(parts), 14, 24), header, [row], align="CENTER")

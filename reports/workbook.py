@@ -110,7 +110,7 @@ def _summary(book: Any, sheet: Any, snapshot: Snapshot, w: Words, f: _Formats) -
         rows.append((w.text("report.field.index_answered", index=index_name), ev.index.value if ev.index else None, f.number))
         rows.append((w.text("report.field.index_projected", index=index_name, level=pack.scale.min), headline.value, f.number))
     rows += [
-        (w.text("report.field.predicate"), headline.predicate.label_en if w.lang == "en" else headline.predicate.label, f.cell),
+        (w.text("report.field.predicate"), facts.predicate_label(headline.predicate, w.lang), f.cell),
         (w.text("report.field.answered"), ev.answered, f.whole),
         (w.text("report.field.indicators"), ev.total, f.whole),
     ]
