@@ -4,11 +4,14 @@ Run: .venv/bin/python benchmarks/reports.py [--runs N] [--tree PATH]
 
 1. The full 47-indicator PDF with its charts (the demo institution's spbe-2020 evaluation) and the
    workbook: in a fresh process (imports, font and chart set-up included: the first file after a
-   start) and again in the same process (every later file); medians of N runs.
+   start), in a fresh process after ``reports.jobs.prepare`` (as the bot does while the /ekspor
+   menu is shown), and again in the same process (every later file); medians of N runs.
 2. The answer path, in fresh processes: import the bot, open the engine, and handle /mulai, one
-   answer and /ringkasan; the wall time, the peak memory (max RSS) and whether matplotlib, fpdf2,
-   XlsxWriter or docxtpl were loaded. ``--tree PATH`` runs the same script on another checkout
-   (e.g. ``git archive main | tar -x -C /tmp/main``) with this environment, for the figures before.
+   answer, /ringkasan and the /ekspor menu (``tests/reports/answer_path.py``); the wall time, the
+   peak memory (max RSS) and whether matplotlib, fpdf2, XlsxWriter or docxtpl were loaded.
+   ``--tree PATH`` runs the same script on another checkout (e.g. ``git archive main | tar -x -C
+   /tmp/main``) with this environment, for the figures before (there /ekspor is an unknown command,
+   answered with the help).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("matplotlib", "fpdf", "xlsxwriter", "docxtpl", "docx", "PIL", "numpy")
+sys.path.insert(0, str(ROOT))
+
+from tests.reports.answer_path import ANSWER_PATH, PRINT_HEAVY  # noqa: E402
 
 FILES = """
 import asyncio, json, sys, time
@@ -58,37 +63,6 @@ for _ in range(runs + 1):
     times.append(time.perf_counter() - t)
 print(json.dumps({"first": times[0], "later": times[1:], "bytes": len(made.data), "indicators": len(taken.pack.indicators)}))
 """
-
-ANSWER = f"""
-import asyncio, json, resource, sys, tempfile, time
-started = time.perf_counter()
-from pathlib import Path
-import bot.app
-from conversations.context import EngineConfig
-from conversations.engine import Engine
-from conversations.events import Chat, Command, Press, User
-from knowledge.packs import PackRegistry
-from storage import open_database
-
-async def main():
-    db = await open_database(Path(tempfile.mkdtemp()) / "a.sqlite3")
-    async with db.transaction() as tx:
-        i = await tx.institutions.create(name="X", kind="kota")
-        await tx.members.add(institution_id=i.id, user_id=5, display_name="A", role="koordinator")
-    engine = Engine(db, PackRegistry.load(), EngineConfig())
-    user, chat = User(5, "A"), Chat(5)
-    await engine.handle(Command(user, chat, 1, name="mulai"))
-    period = await db.read.periods.latest(i.id)
-    await engine.handle(Press(user, chat, 2, data=f"lv:{{period.id}}:1:3"))
-    await engine.handle(Command(user, chat, 3, name="ringkasan"))
-    await db.close()
-
-asyncio.run(main())
-heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
-print(json.dumps({{"seconds": time.perf_counter() - started, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "heavy": heavy}}))
-"""
-
 
 def child(script: str, tree: Path, *args: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPBE_")}
@@ -127,9 +101,9 @@ def main() -> None:
 
     trees = [("this tree", ROOT)] + ([("--tree", args.tree)] if args.tree else [])
     for label, tree in trees:
-        samples = [child(ANSWER, tree) for _ in range(args.runs)]
+        samples = [child(ANSWER_PATH + PRINT_HEAVY, tree) for _ in range(args.runs)]
         heavy = sorted({m for s in samples for m in s["heavy"]})
-        print(f"answer path, {label} ({tree}): start + /mulai + an answer + /ringkasan "
+        print(f"answer path, {label} ({tree}): start + /mulai + an answer + /ringkasan + /ekspor "
               f"{ms(statistics.median(s['seconds'] for s in samples))} "
               f"(min {ms(min(s['seconds'] for s in samples))}); peak memory {statistics.median(s['rss_mib'] for s in samples):.1f} MiB; "
               f"renderer libraries loaded: {', '.join(heavy) or 'none'}")

@@ -4,6 +4,7 @@ the same files; and the answer path never loads the renderers' heavy libraries."
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from bot.cli import main
+from tests.reports.answer_path import ANSWER_PATH, PRINT_HEAVY
 
 DEMO_YEARS = {2020: "spbe-2018", 2025: "spbe-2020", 2026: "pemdi-2026"}
 
@@ -105,34 +107,7 @@ def test_the_console_writes_the_files_it_is_asked_for(clean_env: Path, capsys: p
 def test_the_answer_path_loads_no_renderer_library() -> None:
     """Start the bot's modules and save an answer through the engine: matplotlib, fpdf2, XlsxWriter and
     docxtpl stay unloaded (they load only when a file is made)."""
-    script = """
-import asyncio, sys, tempfile
-from pathlib import Path
-import bot.app, bot.transport, bot.console
-from conversations.context import EngineConfig
-from conversations.engine import Engine
-from conversations.events import Chat, Command, Press, User
-from knowledge.packs import PackRegistry
-from storage import open_database
-
-async def main():
-    db = await open_database(Path(tempfile.mkdtemp()) / "a.sqlite3")
-    async with db.transaction() as tx:
-        i = await tx.institutions.create(name="X", kind="kota")
-        await tx.members.add(institution_id=i.id, user_id=5, display_name="A", role="koordinator")
-    engine = Engine(db, PackRegistry.load(), EngineConfig())
-    user, chat = User(5, "A"), Chat(5)
-    await engine.handle(Command(user, chat, 1, name="mulai"))
-    period = await db.read.periods.latest(i.id)
-    await engine.handle(Press(user, chat, 2, data=f"lv:{period.id}:1:3"))
-    await engine.handle(Command(user, chat, 3, name="ringkasan"))
-    await engine.handle(Command(user, chat, 4, name="ekspor"))
-    assert (await db.read.answers.get(period.id, 1)).level == 3
-    await db.close()
-
-asyncio.run(main())
-print(sorted(m for m in ("matplotlib", "fpdf", "xlsxwriter", "docxtpl", "docx", "PIL") if m in sys.modules))
-"""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run([sys.executable, "-c", ANSWER_PATH + PRINT_HEAVY], capture_output=True, text=True, timeout=120,
+                            check=False)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == []
