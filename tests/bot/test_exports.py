@@ -44,7 +44,7 @@ async def arrive(bot: BotRun, chat_id: int, kind: str = "document", count: int =
         files = [m for m in bot.telegram.chat_messages(chat_id) if m.kind == kind]
         return len(files) >= count and status(bot, chat_id).text.startswith("✅")
 
-    await bot.telegram.wait_for(there)
+    await bot.telegram.wait_for(there, timeout=60)  # the first file of a run also builds matplotlib's font list
     return [m for m in bot.telegram.chat_messages(chat_id) if m.kind == kind]
 
 
