@@ -28,7 +28,8 @@ from storage import repositories
 from storage.errors import DatabaseTooNew, DatabaseUnusable, StorageError
 from storage.sqlite import faults, migrations
 from storage.sqlite.base import Clock
-from storage.sqlite.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
+from storage.sqlite.evaluations import AnswerRepository, PeriodRepository
+from storage.sqlite.evidence import ChecklistRepository, EvidenceRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
@@ -54,6 +55,7 @@ class Session:
         self.periods = PeriodRepository(conn, clock)
         self.answers = AnswerRepository(conn, clock)
         self.evidence = EvidenceRepository(conn, clock)
+        self.checklists = ChecklistRepository(conn, clock)
         self.groups = GroupRepository(conn, clock)
         self.assignments = AssignmentRepository(conn, clock)
         self.reminders = ReminderRepository(conn, clock)
