@@ -224,15 +224,12 @@ class CheckStatus(StrEnum):
     NOT_RELEVANT = "not_relevant"  # tidak relevan
 
 
-INDICATOR_WIDE = -1  # the checklist "level" of an indicator's own evidence list (packs without lists per level)
-
-
 class EvidenceCheck(_Record):
     """One expected evidence item of the checklist, as the team ticked it."""
 
     period_id: int
     indicator: int
-    level: int  # the level whose list holds the item, or INDICATOR_WIDE
+    level: int  # the level whose list holds the item; -1: the indicator's own list (knowledge.checklists)
     item: int  # its place in that list, from 0
     status: CheckStatus
     item_text: str

@@ -278,7 +278,7 @@ class ChecklistRepository(Repository):
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
         if not 1 <= indicator <= period.indicator_count:
             raise InvalidInput(f"indicator {indicator} does not exist in {period.framework} (1..{period.indicator_count})")
-        if level != -1 and not period.level_min <= level <= period.level_max:
+        if level != -1 and not period.level_min <= level <= period.level_max:  # -1: the indicator's own list
             raise InvalidInput(f"level {level} is outside the scale {period.level_min}..{period.level_max}")
         if item < 0:
             raise InvalidInput(f"item {item} is not a place in a list")
