@@ -45,8 +45,8 @@ MAX_INPUT_CHARS = 8000
 REMINDER_TICK_SECONDS = 60
 # The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
 PRIVATE_MENU = (
-    "mulai", "ringkasan", "daftar", "loncat", "tugas", "tanya", "riwayat", "progres", "undang", "anggota", "tugaskan",
-    "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
+    "mulai", "ringkasan", "daftar", "loncat", "tugas", "bukti", "revisi", "tanya", "riwayat", "progres", "undang", "anggota",
+    "tugaskan", "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
 )
 GROUP_MENU = ("progres", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
 ALL_COMMANDS = sorted(set(COMMANDS) | set(COMMAND_ALIASES))

@@ -63,7 +63,9 @@ def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
 
 
 def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | None, explain: int, previous: int) -> list[list[Button]]:
-    """Levels, then penjelasan, criteria and guided mode, then navigation; at most ten buttons.
+    """Levels, then penjelasan, criteria and the evidence checklist, then the guided mode and
+    navigation; at most ten buttons. Where they do not fit (six levels, or a fractional value),
+    "Lewati" goes first (it is in the menu too), then the guided mode (it is in the criteria view).
 
     ``explain`` is the indicator whose penjelasan the ✍️ button opens (the one just answered, when
     the card is headed by a saved answer); ``previous`` is the card the navigation menu goes back to.
@@ -79,10 +81,14 @@ def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | No
     tools = [
         Button("explain", cb.make("xo", period_id, explain, number), {"number": explain, "own": explain == number}),
         Button("criteria", cb.make("cr", period_id, number)),
-        Button("guided", cb.make("gd", period_id, number)),
+        Button("evidence", cb.make("cl", period_id, number, "c")),
     ]
-    navigation = [Button("menu", cb.make("mn", period_id, number, previous))]
-    if len(levels) + len(tools) + 2 <= MAX_BUTTONS:
+    menu = Button("menu", cb.make("mn", period_id, number, previous))
+    room = MAX_BUTTONS - len(levels) - len(tools) - 1
+    navigation = [menu]
+    if room >= 1:
+        navigation.insert(0, Button("guided", cb.make("gd", period_id, number)))
+    if room >= 2:
         navigation.append(Button("next", cb.make("nx", period_id, number)))
     return [levels, tools, navigation]
 

@@ -70,12 +70,16 @@ def required(text: str) -> bool:
     return not any(marker in lowered for marker in OPTIONAL_MARKERS)
 
 
+def listed(ind: Indicator, scope: int) -> list[Expected]:
+    """The items of one list: a level's own (empty when it has none), or the indicator's (INDICATOR_WIDE)."""
+    criteria = ind.levels.get(scope)
+    texts = ind.evidence_examples if scope == INDICATOR_WIDE else criteria.evidence if criteria is not None else []
+    return [Expected(scope, i, text, required(text)) for i, text in enumerate(texts)]
+
+
 def expected(ind: Indicator, level: int) -> list[Expected]:
     """The items expected at ``level`` (the indicator's own list where the level has none)."""
-    criteria = ind.levels.get(level)
-    if criteria is not None and criteria.evidence:
-        return [Expected(level, i, text, required(text)) for i, text in enumerate(criteria.evidence)]
-    return [Expected(INDICATOR_WIDE, i, text, required(text)) for i, text in enumerate(ind.evidence_examples)]
+    return listed(ind, level) or listed(ind, INDICATOR_WIDE)
 
 
 def claimed_level(pack: Pack, value: Decimal) -> int:

@@ -148,7 +148,7 @@ class Evidence(_Record):
     id: int
     institution_id: int
     code: int  # B-001 is code 1, per institution
-    title: str
+    title: str | None = None  # None: none given (a photo without a caption)
     file_id: str
     file_unique_id: str
     sha256: str | None = None  # the file in the evidence store; None: sent before files were kept

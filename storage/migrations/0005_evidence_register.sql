@@ -2,7 +2,8 @@
 --
 -- Each evidence item now names its stored file (sha256: the file kept in the evidence store, see
 -- storage/files; NULL for items sent before this migration, of which only Telegram's file_id is
--- known), carries a code per institution (B-001: code 1), an editable title, and the number and
+-- known), carries a code per institution (B-001: code 1), an editable title (NULL: none given, a
+-- photo without a caption), and the number and
 -- date of the document it is (a decree's "No. 12 Tahun 2023": number 12, year 2023).
 ALTER TABLE evidence ADD COLUMN sha256 TEXT;
 ALTER TABLE evidence ADD COLUMN code INTEGER;
@@ -13,7 +14,7 @@ ALTER TABLE evidence ADD COLUMN doc_date TEXT;
 ALTER TABLE evidence ADD COLUMN mime TEXT;
 UPDATE evidence SET code = (SELECT COUNT(*) FROM evidence AS earlier
                             WHERE earlier.institution_id = evidence.institution_id AND earlier.id <= evidence.id),
-                    title = COALESCE(caption, file_name, kind);
+                    title = COALESCE(caption, file_name);
 CREATE UNIQUE INDEX evidence_code ON evidence(institution_id, code);
 CREATE UNIQUE INDEX evidence_content ON evidence(institution_id, sha256) WHERE sha256 IS NOT NULL;
 CREATE INDEX evidence_by_file ON evidence(sha256);

@@ -59,6 +59,15 @@ def _title(title: str | None) -> str:
     return text
 
 
+def _default_title(*candidates: str | None) -> str | None:
+    """The first of the given titles that says something, cut to the limit (a caption may be long)."""
+    for candidate in candidates:
+        text = " ".join((candidate or "").split())
+        if text:
+            return text[:MAX_TITLE_CHARS]
+    return None
+
+
 def _note(note: str | None, required: bool) -> str | None:
     text = (note or "").strip()
     if required and not text:
@@ -92,7 +101,7 @@ class EvidenceRepository(Repository):
             """INSERT INTO evidence (institution_id, code, title, file_id, file_unique_id, sha256, file_name, kind, mime, size, caption,
                                      doc_number, doc_year, doc_date, uploaded_by, uploaded_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (institution_id, code, _title((title or caption or file_name or kind)[:MAX_TITLE_CHARS]), file_id, file_unique_id, sha256,
+            (institution_id, code, _default_title(title, caption, file_name), file_id, file_unique_id, sha256,
              file_name, kind, mime, size, caption, doc_number, doc_year, doc_date.isoformat() if doc_date else None, uploaded_by,
              self._now()),
         )

@@ -35,7 +35,7 @@ async def test_codes_count_per_institution_and_one_file_is_one_item(db: Database
                                              uploaded_by=7, sha256=SHA_A)
         same_file = await tx.evidence.add(institution_id=institution, file_id="f1x", file_unique_id="u1", kind="document", uploaded_by=7)
     assert (first.code, second.code, elsewhere.code) == (1, 2, 1)
-    assert first.label == "B-001" and first.title == "Perbup No. 12 Tahun 2023" and second.title == "photo"
+    assert first.label == "B-001" and first.title == "Perbup No. 12 Tahun 2023" and second.title is None
     assert same_content.id == first.id and same_file.id == first.id
     assert [e.code for e in await db.read.evidence.register(institution)] == [1, 2]
     assert (await db.read.evidence.by_code(institution, 2)) == second
@@ -94,7 +94,7 @@ async def test_a_review_is_kept_on_the_link_and_every_action_in_the_history(db: 
         (2, ReviewAction.ACCEPTED, None, None, 1),
     ]
     assert [r.action for r in await db.read.evidence.reviews(period, 2)] == [ReviewAction.ACCEPTED]
-    assert [(l.evidence_id, l.indicator) for l in await db.read.evidence.links(period, indicator=12)] == [(item.id, 12), (corrected.id, 12)]
+    assert [(k.evidence_id, k.indicator) for k in await db.read.evidence.links(period, indicator=12)] == [(item.id, 12), (corrected.id, 12)]
 
 
 async def test_checklist_items_are_ticked_and_shown_with_register_items(db: Database) -> None:
@@ -136,12 +136,13 @@ async def test_items_sent_before_the_upgrade_get_codes_titles_and_later_their_fi
                                                    (1, "u3", None, None)):
             await conn.execute(
                 """INSERT INTO evidence (institution_id, file_id, file_unique_id, file_name, kind, caption, uploaded_by, uploaded_at)
-                   VALUES (?, ?, ?, ?, ?, ?, 7, ?)""", (institution, f"f-{unique}", unique, name, "document" if name else "photo", caption, now))
+                   VALUES (?, ?, ?, ?, ?, ?, 7, ?)""",
+                (institution, f"f-{unique}", unique, name, "document" if name else "photo", caption, now))
     finally:
         await conn.close()
     db = await open_database(path)
     try:
-        assert [(e.code, e.title, e.sha256) for e in await db.read.evidence.register(1)] == [(1, "Perbup 5/2023", None), (2, "photo", None)]
+        assert [(e.code, e.title, e.sha256) for e in await db.read.evidence.register(1)] == [(1, "Perbup 5/2023", None), (2, None, None)]
         assert [(e.code, e.title) for e in await db.read.evidence.register(2)] == [(1, "sk.pdf")]
         assert len(await db.read.evidence.without_file()) == 3
         async with db.transaction() as tx:
