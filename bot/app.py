@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot import catalogs
 from bot.config import Settings
+from bot.files import TelegramFiles
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.render import Renderer
 from bot.runtime import open_engine
@@ -97,6 +98,7 @@ async def _post_init(application: Application) -> None:
     resources = contextlib.AsyncExitStack()
     engine = await resources.enter_async_context(open_engine(settings))
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
+    engine.source = TelegramFiles(bot)  # evidence files are downloaded through this bot
     transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
     application.bot_data.update(resources=resources, engine=engine, transport=transport)
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own

@@ -12,6 +12,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQuery,
     InlineQueryResultArticle,
+    InputFile,
     InputTextMessageContent,
     Message,
     Update,
@@ -24,6 +25,7 @@ from bot.render import Renderer, plain
 from conversations.engine import Engine
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from storage.files import FileStoreError
 
 log = logging.getLogger(__name__)
 INLINE_TITLE = 64
@@ -125,6 +127,8 @@ class Transport:
             log.info("could not send to chat %s: %s", reply.chat_id, exc)
 
     async def _send(self, reply: Reply, lang: str, chat_id: int, editable: Any, application: Application) -> Message | None:
+        if reply.attachment is not None:
+            return await self._send_file(reply, lang, chat_id, application)
         message = self.builder.build(reply, lang)
         markup = self._markup(message)
         last = len(message.chunks) - 1
@@ -144,6 +148,20 @@ class Transport:
             sent = await application.bot.send_message(chat_id, chunk, reply_markup=keyboard, message_thread_id=reply.thread_id)
             first = first or sent
         return first
+
+    async def _send_file(self, reply: Reply, lang: str, chat_id: int, application: Application) -> Message | None:
+        """A kept evidence file, the message its caption; a file gone from the store is said so."""
+        attachment = reply.attachment
+        assert attachment is not None and self.engine.files is not None
+        caption = self.builder.build(reply, lang).chunks[0]
+        try:
+            data = await self.engine.files.get(attachment.sha256)
+        except FileStoreError as exc:
+            log.error("evidence file %s cannot be sent: %s", attachment.sha256[:12], exc)
+            text = self.builder.renderer.macro("short", "evidence_file_missing", lang)
+            return await application.bot.send_message(chat_id, text, message_thread_id=reply.thread_id)
+        return await application.bot.send_document(chat_id, InputFile(data, filename=attachment.file_name), caption=caption,
+                                                   message_thread_id=reply.thread_id)
 
     # --- group summaries -------------------------------------------------------------------------
 

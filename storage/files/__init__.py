@@ -65,6 +65,11 @@ class FileStore(Protocol):
         """Where the files are, in one phrase for the operator ("folder /data/evidence")."""
         ...
 
+    async def check(self) -> None:
+        """Raise :class:`FileStoreError`, in one line that says what to do, when files cannot be kept
+        there (a folder that cannot be made or written, a bucket that cannot be reached)."""
+        ...
+
     async def put(self, data: bytes) -> StoredFile:
         """Keep ``data`` under its hash (once: a file kept already is only refreshed)."""
         ...

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.files import FileInfo, FileStoreError, StoredFile, check_hash, sha256_of
+from storage.sqlite.faults import writable
 
 PARTIAL = ".partial"
 
@@ -52,6 +53,19 @@ class LocalFileStore:
         return self.folder / sha256[:2] / sha256
 
     # --- the interface ------------------------------------------------------------------------
+
+    async def check(self) -> None:
+        await asyncio.to_thread(self._check)
+
+    def _check(self) -> None:
+        hint = "make it a writable folder for the user running spbe-bot, or set SPBE_EVIDENCE_DIR"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FileStoreError(f"evidence folder {self.folder} cannot be made ({exc.strerror or exc}): {hint}",
+                                 code="unavailable") from exc
+        if not writable(self.folder):
+            raise FileStoreError(f"evidence folder {self.folder} is read-only: {hint}", code="unavailable")
 
     async def put(self, data: bytes) -> StoredFile:
         sha256 = sha256_of(data)

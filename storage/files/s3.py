@@ -55,6 +55,13 @@ class S3FileStore:
             return FileStoreError(f"{doing}: no such file in {self.description}", code="missing")
         return FileStoreError(f"{doing} in {self.description}: {' '.join(str(exc).split())}", code="unavailable")
 
+    async def check(self) -> None:
+        try:
+            await self._client.head_bucket(Bucket=self.bucket)
+        except self._errors as exc:
+            raise FileStoreError(f"evidence bucket s3://{self.bucket} cannot be used ({' '.join(str(exc).split())}): check "
+                                 "SPBE_EVIDENCE_S3_BUCKET, SPBE_EVIDENCE_S3_ENDPOINT and the AWS credentials", code="unavailable") from exc
+
     async def _head(self, sha256: str) -> dict[str, Any] | None:
         try:
             head: dict[str, Any] = await self._client.head_object(Bucket=self.bucket, Key=self.key(sha256))

@@ -162,13 +162,15 @@ class SchemaStatus:
 
 @dataclass(frozen=True)
 class BackupReport:
-    """What ``check_backup`` found in a copy: SQLite's integrity check and the rows of the main tables."""
+    """What ``check_backup`` found in a copy: SQLite's integrity check, the rows of the main tables,
+    and the evidence files its rows name (their hashes)."""
 
     integrity: str
     counts: dict[str, int]
+    files: set[str]
 
 
-BACKUP_TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "group_links")
+BACKUP_TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "evidence_reviews", "group_links")
 
 
 class Database:
@@ -306,11 +308,13 @@ async def check_backup(path: Path) -> BackupReport:
             async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
                 row = await cursor.fetchone()
             counts[table] = int(row[0]) if row else 0
+        async with conn.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL") as cursor:
+            files = {str(row[0]) for row in await cursor.fetchall()}
     except sqlite3.Error as exc:
         raise faults.unusable(path, exc) from exc
     finally:
         await _close_quietly(conn)
-    return BackupReport(integrity, counts)
+    return BackupReport(integrity, counts, files)
 
 
 def _implements_the_contract(database: Database) -> repositories.Storage:
