@@ -142,6 +142,7 @@ class FakeTelegram:
         self.fail_next: dict[str, ApiError] = {}
         self.files: dict[str, FakeFile] = {}  # by file id: what users sent, for getFile and the download
         self.downloads: list[str] = []  # file paths the bot downloaded
+        self._file_paths = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -292,7 +293,7 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: invalid file_id")
         if file.size > DOWNLOAD_LIMIT:
             raise ApiError(400, "Bad Request: file is too big")
-        file.path = file.path or f"documents/file_{len([f for f in self.files.values() if f.path]) + 1}"
+        file.path = file.path or f"documents/file_{next(self._file_paths)}"
         return {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_size": file.size, "file_path": file.path}
 
     async def api_sendChatAction(self, params: dict) -> bool:
