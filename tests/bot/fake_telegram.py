@@ -505,6 +505,10 @@ class FakeUser:
         self.username = username or first_name.lower()
         telegram.users[user_id] = {"first_name": first_name}
         self._message_ids = itertools.count(100_000)
+        # False: what the user sends is only queued for the bot, not waited for (a backlog, a bot in
+        # another process); ``last_update_id`` names it.
+        self.waits = True
+        self.last_update_id = 0
 
     def _from(self) -> dict:
         return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username, "language_code": self.language}
@@ -513,8 +517,9 @@ class FakeUser:
         return self.telegram._chat_json(chat_id if chat_id is not None else self.id)
 
     async def _send(self, update: dict) -> None:
-        update_id = await self.telegram.push(update)
-        await self.telegram.processed(update_id)
+        update_id = self.last_update_id = await self.telegram.push(update)
+        if self.waits:
+            await self.telegram.processed(update_id)
 
     def _message(self, chat_id: int | None, **content: Any) -> dict:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(),
