@@ -20,8 +20,10 @@ from conversations.states import EvidenceDocument, EvidenceLinkInput, EvidenceTi
 from knowledge import documents
 from knowledge.checklists import claimed_level
 from knowledge.models import Pack
+from reports.evidence_zip import EvidenceItem, Support, member_name
 from storage import errors as store_errors
 from storage.models import AnswerStatus, Evidence, EvidenceLink, Period
+from storage.repositories import Session
 
 PAGE = 10
 SUGGESTIONS = 3
@@ -38,13 +40,32 @@ async def item_of(turn: Turn, period: Period, evidence_id: int) -> Evidence:
 
 def file_name(item: Evidence, indicator: int | None = None) -> str:
     """The name a kept file is sent (and exported) under: its code, the indicator, its own name."""
-    ext = (item.file_name or "").rsplit(".", 1)[-1].lower() if item.file_name and "." in item.file_name else None
-    if ext is None:
-        ext = "jpg" if item.kind == "photo" else "bin"
-    stem = item.file_name.rsplit(".", 1)[0] if item.file_name and "." in item.file_name else item.title or item.kind
-    stem = re.sub(r"[^\w.-]+", "-", stem, flags=re.UNICODE).strip("-._")[:60] or item.kind
-    where = f"_Ind{indicator:02d}" if indicator is not None else ""
-    return f"{item.label}{where}_{stem}.{ext}"
+    return member_name(item.label, indicator, item.title, item.file_name, item.kind)
+
+
+async def zip_items(tx: Session, pack: Pack, period: Period, timezone: str) -> list[EvidenceItem]:
+    """The institution's register as the evidence ZIP shows it (``reports.evidence_zip``): every item,
+    with the indicators of ``period`` it supports and their reviews; times in ``timezone``."""
+    zone = ZoneInfo(timezone)
+    names = {m.user_id: m.display_name for m in await tx.members.list(period.institution_id, active_only=False)}
+    links: dict[int, list[EvidenceLink]] = {}
+    for link in await tx.evidence.links(period.id):
+        links.setdefault(link.evidence_id, []).append(link)
+    return [
+        EvidenceItem(
+            code=item.label, title=item.title or item.file_name or item.label, kind=item.kind,
+            sent_by=names.get(item.uploaded_by, str(item.uploaded_by)), sent_at=item.uploaded_at.astimezone(zone),
+            sha256=item.sha256, file_name=item.file_name, size=item.size, doc_number=item.doc_number, doc_date=item.doc_date,
+            doc_year=item.doc_year,
+            supports=tuple(
+                Support(link.indicator, pack.indicator(link.indicator).short_name, link.level, link.review.value, link.review_note,
+                        names.get(link.reviewed_by) if link.reviewed_by else None,
+                        link.reviewed_at.astimezone(zone) if link.reviewed_at else None)
+                for link in links.get(item.id, [])
+            ),
+        )
+        for item in await tx.evidence.register(period.institution_id)
+    ]
 
 
 # --- the list -------------------------------------------------------------------------------
