@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from datetime import date
 
-from storage.errors import InvalidInput, NotFound
+from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import (
     MAX_DOC_NUMBER_CHARS,
     MAX_NOTE_CHARS,
@@ -265,6 +265,18 @@ class EvidenceRepository(Repository):
     async def stored_files(self) -> set[str]:
         """The hash of every file some item names, in every institution (what the sweep keeps)."""
         return {str(r[0]) for r in await self._all("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL")}
+
+    async def attach_file(self, evidence_id: int, sha256: str, size: int) -> Evidence:
+        """Give an item sent before files were kept its stored file. Raises :class:`Conflict` when
+        another item of the institution holds the same file already (the two are one document)."""
+        item = await self.require(evidence_id)
+        if item.sha256 is not None:
+            return item
+        other = await self.find(item.institution_id, sha256=sha256)
+        if other is not None:
+            raise Conflict(f"evidence {evidence_id} is the same file as {other.label}", code="duplicate")
+        await self._execute("UPDATE evidence SET sha256 = ?, size = ? WHERE id = ?", (sha256, size, evidence_id))
+        return await self.require(evidence_id)
 
     async def without_file(self) -> builtins.list[Evidence]:
         """Items sent before files were kept: only Telegram's file id is known."""

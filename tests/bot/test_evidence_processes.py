@@ -1,7 +1,10 @@
-"""The real bot in its own process (``spbe-bot run``), killed with SIGKILL between downloading an
-evidence file and committing its register row: the file is there, the row is not, never the
-reverse; after a restart the file sent again is registered once, under the same stored file; a file
-that no row names is swept by ``spbe-bot evidence gc`` once it is older than the grace period.
+"""Evidence commands as their own processes, against the fake Bot API.
+
+The real bot (``spbe-bot run``), killed with SIGKILL between downloading an evidence file and
+committing its register row: the file is there, the row is not, never the reverse; after a restart
+the file sent again is registered once, under the same stored file; a file that no row names is
+swept by ``spbe-bot evidence gc`` once it is older than the grace period. And ``spbe-bot evidence
+fetch`` downloading the files of items sent before the bot kept files.
 
 The kill lands in that window deterministically: the test holds SQLite's write lock while the file
 is sent, so the bot can download and store the file but cannot commit; the test waits until the
@@ -141,3 +144,31 @@ async def test_a_kill_between_download_and_commit_leaves_a_file_without_a_row_an
     finally:
         await bot.stop()
         await telegram.stop()
+
+
+async def test_files_sent_before_the_upgrade_are_fetched_with_the_bots_token(tmp_path: Path) -> None:
+    """Items of the old register knew only Telegram's file id: ``spbe-bot evidence fetch`` downloads
+    them (up to 20 MB) into the store, so they can be sent, exported and reviewed like the others."""
+    telegram = FakeTelegram()
+    await telegram.start()
+    database = tmp_path / "spbe.sqlite3"
+    officer = FakeUser(telegram, OFFICER, "Wati")
+    officer._file("old-perbup", "u-old-perbup", FIRST, None)
+    officer._file("old-scan", "u-old-scan", None, 30 * 1024 * 1024)
+    db = await open_database(database)
+    async with db.transaction() as tx:
+        institution = await tx.institutions.create(name="Kota Lama", kind="kota")
+        for file_id, size in (("old-perbup", len(FIRST)), ("old-scan", None), ("old-gone", 10)):
+            await tx.evidence.add(institution_id=institution.id, file_id=file_id, file_unique_id=f"u-{file_id}", kind="document",
+                                  uploaded_by=OFFICER, file_name=f"{file_id}.pdf", size=size)
+    await db.close()
+    env = environment(SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL=telegram.base_url, SPBE_DATABASE_PATH=str(database), SPBE_CACHE_DIR="off")
+    try:
+        done = await spbe_bot(["evidence", "fetch"], tmp_path, env)
+    finally:
+        await telegram.stop()
+    assert done.code == 0, done
+    assert "fetched 1 file(s) of items sent before the bot kept files: B-001" in done.out
+    assert "B-002 (over 20 MB)" in done.out and "B-003 (Invalid file_id)" in done.out and TOKEN not in done.out + done.err
+    assert register_rows(database) == [(1, sha256_of(FIRST)), (2, None), (3, None)]
+    assert kept_file(tmp_path, FIRST).read_bytes() == FIRST
