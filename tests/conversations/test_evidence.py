@@ -150,8 +150,10 @@ async def test_a_review_tells_the_sender_privately_with_the_note_verbatim_and_go
     await send(officer, "peta-rencana.pdf")
     item = officer.reply().data["item"]
     period = await period_id(officer)
-    await officer.press_data(cb.make("rv", period, item.id, 12))
-    assert officer.reply().view == "short:lead_only"
+    for data in (cb.make("rv", period, item.id, 12), cb.make("ra", period, item.id, 12, "a"), cb.make("ra", period, item.id, 12, "x")):
+        await officer.press_data(data)  # only a koordinator or penanggung jawab reviews
+        assert officer.reply().view == "short:lead_only", data
+    assert (await engine.db.read.evidence.require_link(item.id, period, 12)).review == ReviewStatus.PENDING
     await lead.command("bukti", "b-1")
     await lead.press("review", number=12)
     assert lead.reply().view == "review"
