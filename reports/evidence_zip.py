@@ -25,6 +25,9 @@ from datetime import date, datetime
 from typing import Protocol
 
 STEM_CHARS = 60
+# Formats that are compressed already (PDF streams, images, office files are ZIPs themselves): stored
+# as they are, since compressing them again costs time and saves next to nothing.
+STORED = frozenset({"pdf", "jpg", "jpeg", "png", "webp", "heic", "zip", "rar", "7z", "docx", "xlsx", "pptx", "odt", "ods", "odp"})
 WIDTHS = {"title": 48, "indicator_name": 32, "note": 48, "sha256": 20, "file": 44, "sent_at": 18, "reviewed_at": 18, "doc_date": 14}
 
 
@@ -118,9 +121,10 @@ def _stamp(moment: datetime) -> tuple[int, int, int, int, int, int]:
 
 
 async def build_evidence_zip(items: Sequence[EvidenceItem], read_file: Callable[[str], Awaitable[bytes | None]], words: Words, *,
-                             title: str) -> bytes:
+                             title: str, per_indicator: bool = True) -> bytes:
     """The ZIP of ``items``: each stored file (its bytes from ``read_file(sha256)``, None when the
-    store no longer has it) once per indicator it supports, and the register workbook headed by
+    store no longer has it) in the folder of every indicator it supports (``per_indicator=False``:
+    once, in the folder of its first indicator, a smaller ZIP), and the register workbook headed by
     ``title``. A file that cannot be read is listed in the register as missing, never left out silently."""
     buffer = io.BytesIO()
     names: dict[tuple[str, int | None], str] = {}
@@ -132,11 +136,15 @@ async def build_evidence_zip(items: Sequence[EvidenceItem], read_file: Callable[
                 missing.add(item.code)
                 continue
             indicators: list[int | None] = [s.indicator for s in item.supports] or [None]
+            written: str | None = None
             for indicator in indicators:
+                if written is not None and not per_indicator:
+                    names[(item.code, indicator)] = written
+                    continue
                 name = f"{_folder(words, indicator)}/{member_name(item.code, indicator, item.title, item.file_name, item.kind)}"
-                names[(item.code, indicator)] = name
+                names[(item.code, indicator)] = written = name
                 info = zipfile.ZipInfo(name, date_time=_stamp(item.sent_at))
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = zipfile.ZIP_STORED if name.rsplit(".", 1)[-1] in STORED else zipfile.ZIP_DEFLATED
                 archive.writestr(info, data)
         workbook = register_workbook(items, names, missing, words, title=title)
         info = zipfile.ZipInfo(words.text("report.evidence_zip.register_file"), date_time=_stamp(max((i.sent_at for i in items),

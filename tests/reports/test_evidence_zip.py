@@ -79,6 +79,9 @@ async def test_each_file_is_named_by_its_code_and_indicator_and_the_register_lis
     assert table[1]["Berkas di ZIP"] == "Indikator-12/B-001_Ind12_perbup-12-2023.pdf" and table[0]["Tanggal/tahun dokumen"] == 2023
     assert table[2]["Tanggal/tahun dokumen"] == datetime(2026, 11, 3) and table[0]["Waktu kirim"] == datetime(2026, 12, 1, 10, 5)
     assert "tidak tersimpan" in table[3]["Berkas di ZIP"] and "hilang dari penyimpanan" in table[4]["Berkas di ZIP"]
+    once, rows_once = read_back(await build_evidence_zip(items, read, Words("id"), title="Register", per_indicator=False))
+    assert sorted(once) == ["Indikator-02/B-001_Ind02_perbup-12-2023.pdf", "Tanpa-indikator/B-002_Foto-rapat.jpg"]
+    assert [row[-1] for row in rows_once[4:6]] == ["Indikator-02/B-001_Ind02_perbup-12-2023.pdf"] * 2  # both rows name the one copy
     english = read_back(await build_evidence_zip(items, read, Words("en"), title="Evidence register"))
     assert "Indicator-02/B-001_Ind02_perbup-12-2023.pdf" in english[0] and english[1][3][0] == "Code"
 
