@@ -24,6 +24,7 @@ from storage.models import (
     InstitutionKind,
     Invitation,
     Member,
+    OutboxPart,
     PendingAssignment,
     Period,
     PeriodProgress,
@@ -136,6 +137,13 @@ class ProcessedUpdates(Protocol):
     async def claim(self, update_id: int) -> bool: ...
 
 
+class Outbox(Protocol):
+    async def put(self, update_id: int, parts: list[tuple[int, str]]) -> None: ...
+    async def parts(self, update_id: int) -> list[OutboxPart]: ...
+    async def unsent(self) -> list[OutboxPart]: ...
+    async def mark_sent(self, update_id: int, part: int, at: datetime) -> None: ...
+
+
 class Session(Protocol):
     """The repositories bound to one connection. Read-only members, so that an implementation may
     hold its own repository classes (a settable protocol member would have to match exactly).
@@ -164,6 +172,8 @@ class Session(Protocol):
     def positions(self) -> Positions: ...
     @property
     def updates(self) -> ProcessedUpdates: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 

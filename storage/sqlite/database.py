@@ -4,7 +4,9 @@ WAL journal, synchronous=NORMAL, foreign keys on and a busy timeout on every con
 through :meth:`Database.transaction`, one at a time in this process (an asyncio lock around a
 single writer connection, ``BEGIN IMMEDIATE``); each user action is one such transaction. Reads
 through :attr:`Database.read` use their own connection, so they see the last committed state and
-never wait for the writer.
+never wait for the writer. Statements run on the event loop's thread; ``BEGIN IMMEDIATE``,
+``COMMIT`` and ``ROLLBACK``, where SQLite may wait, through aiosqlite's worker thread (see
+:func:`storage.sqlite.base.statements`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import aiosqlite
 from storage import repositories
 from storage.errors import StorageError
 from storage.sqlite import migrations
-from storage.sqlite.base import Clock
+from storage.sqlite.base import Clock, statements
 from storage.sqlite.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
+from storage.sqlite.outbox import OutboxRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
 
@@ -53,27 +56,29 @@ class Session:
         self.reminders = ReminderRepository(conn, clock)
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
+        self.outbox = OutboxRepository(conn, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises; the enclosing transaction goes on."""
         self._savepoints += 1
         name = f"sp{self._savepoints}"
+        conn = statements(self._conn)
         try:
-            await self._conn.execute(f"SAVEPOINT {name}")
+            conn.execute(f"SAVEPOINT {name}")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot start a savepoint: {exc}") from exc
         try:
             yield
         except BaseException:
             try:
-                await self._conn.execute(f"ROLLBACK TO {name}")
-                await self._conn.execute(f"RELEASE {name}")
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
             except sqlite3.Error:  # the enclosing transaction's rollback undoes it; keep the original error
                 log.warning("rollback to savepoint %s failed", name, exc_info=True)
             raise
         try:
-            await self._conn.execute(f"RELEASE {name}")
+            conn.execute(f"RELEASE {name}")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot release a savepoint: {exc}") from exc
 
@@ -81,7 +86,8 @@ class Session:
 async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
     target = f"file:{path}?mode=ro" if read_only else str(path)
     try:
-        conn = await aiosqlite.connect(target, uri=read_only, isolation_level=None)
+        # check_same_thread=False: statements run on the event loop's thread (see base.statements)
+        conn = await aiosqlite.connect(target, uri=read_only, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open database {path}: {exc}") from exc
     conn.row_factory = sqlite3.Row
