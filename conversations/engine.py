@@ -2,9 +2,11 @@
 
 Each event is one transaction: the update id is claimed (so a repeated update changes nothing),
 the user's position is read, the handler that ``conversations.machine`` routes the event to reads
-and writes through the transaction, the position is saved, and the transaction commits before the
-outcome is returned for sending. A refused event rolls back everything its handler wrote. The
-database is the state: a restart, or a second replica, continues exactly where the user was.
+and writes through the transaction, the position is saved, what the bot will send is kept with it
+(``seal``, the outbox), and the transaction commits before the outcome is returned for sending. A
+refused event rolls back everything its handler wrote. An event whose route only reads is answered
+from the reader connection, without a transaction. The database is the state: a restart, or a
+second replica, continues exactly where the user was.
 """
 
 from __future__ import annotations
@@ -26,6 +28,24 @@ from storage import errors as store_errors
 from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
+
+Seal = Callable[[Outcome], list[tuple[int, str]]]
+"""Turns an outcome into what the bot will send for it: (chat id, document) parts, part 0 for the
+update's own handler, kept in the outbox in the event's transaction (see ``bot.transport``)."""
+
+
+class _NeedsWriter(Exception):
+    """An event tried on the reader connection turns out to write: it is handled in a transaction."""
+
+
+def _pressed_card(turn: Turn, outcome: Outcome) -> None:
+    """A card that replaces the pressed message makes that message the live card, kept in this
+    turn's transaction (a card sent as a new message is kept with the next event, see ``handle``)."""
+    event = turn.event
+    if isinstance(event, Press) and event.message_id is not None and any(r.card and r.edit for r in outcome.replies):
+        card = CardRef(chat_id=event.chat.id, message_id=event.message_id)
+        if turn.position.card != card:
+            turn.position = turn.position.model_copy(update={"card": card})
 
 
 def _answer_in_topic(outcome: Outcome, event: Event) -> None:
@@ -49,26 +69,75 @@ class Engine:
 
     # --- entry points -------------------------------------------------------------------------
 
-    async def handle(self, event: Event) -> Outcome:
+    async def handle(self, event: Event, *, seal: Seal | None = None, card: CardRef | None = None) -> Outcome:
+        """Handle ``event`` in one transaction and return what to send, already committed.
+
+        ``card`` is the officer's live card when the bot sent it as a new message after the user's
+        previous event (its id was unknown in that event's transaction): it is kept in this one.
+        ``seal`` renders the outcome into what the bot sends, kept in the same transaction so that an
+        update Telegram delivers again is answered as the first time (``Outcome.repeated``).
+        """
+        if card is None:
+            outcome = await self._read_only(event)
+            if outcome is not None:
+                return outcome
         async with self.db.transaction() as tx:
             if event.update_id is not None and not await tx.updates.claim(event.update_id):
                 log.info("update %s was already processed; skipped", event.update_id)
-                return Outcome()
-            position = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+                return Outcome(repeated=True)
+            stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+            position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
             turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
             try:
                 async with tx.savepoint():
                     outcome = await self._dispatch(turn)
-                    if turn.changed:
+                    _pressed_card(turn, outcome)
+                    if turn.position != stored:
                         await tx.positions.save(turn.user_id, turn.position.to_document())
             except Refusal as refusal:
                 outcome = Outcome([refusal.reply], toast=refusal.toast)
                 if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
-                    await tx.positions.save(position.user_id, position.model_copy(update={"step": IDLE}).to_document())
+                    position = position.model_copy(update={"step": IDLE})
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
             except store_errors.AnswerLocked as exc:
                 outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
+            outcome.lang = turn.lang
+            outcome.card = position.card
+            _answer_in_topic(outcome, event)
+            if seal is not None and event.update_id is not None:
+                parts = seal(outcome)
+                if parts:
+                    await tx.outbox.put(event.update_id, parts)
+        return outcome
+
+    async def _read_only(self, event: Event) -> Outcome | None:
+        """The outcome of an event whose route only reads (``read_only`` in the table), from the
+        reader connection: no transaction, no claim (answering a redelivered update again changes
+        nothing). None when the event needs the writer, also when it turns out to change the position."""
+        if isinstance(event, ChatMigrated | Upload | Edited):
+            return None
+        read = self.db.read
+        position = Position.from_document(event.user.id, await read.positions.document(event.user.id))
+        if not machine.reads_only(event, position.state):
+            return None
+        if event.update_id is not None and await read.updates.seen(event.update_id):
+            return Outcome(repeated=True)  # handled before, maybe in another state: not read again
+        turn = Turn(event, read, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language, read_only=True)
+        try:
+            outcome = await self._dispatch(turn)
+        except Refusal as refusal:
+            if refusal.leave and position.state != State.IDLE:
+                return None
+            outcome = Outcome([refusal.reply], toast=refusal.toast)
+        except _NeedsWriter:
+            return None
+        if turn.position != position:
+            return None
         outcome.lang = turn.lang
-        outcome.card = turn.position.card
+        outcome.card = position.card
         _answer_in_topic(outcome, event)
         return outcome
 
@@ -94,9 +163,25 @@ class Engine:
         return self.clock().astimezone(ZoneInfo(self.config.timezone))
 
     async def due_reminders(self, now: datetime | None = None) -> list[Reply]:
-        """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``)."""
+        """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``).
+
+        The digests are built from the reader connection; the transaction only marks the schedules,
+        each only if no one marked it since it was read (another process sends it then).
+        """
+        now = now or self.clock()
+        due = await schedule.due_reminders(self.db.read, self.packs, now)
+        if not due:
+            return []
+        replies: list[Reply] = []
         async with self.db.transaction() as tx:
-            return await schedule.due_reminders(tx, self.packs, now or self.clock())
+            current = {s.id: s for s in await tx.reminders.list()}
+            for item in due:
+                fresh = current.get(item.schedule.id)
+                if fresh is None or fresh.last_sent_at != item.schedule.last_sent_at:
+                    continue
+                await tx.reminders.mark_sent(item.schedule.id, now)
+                replies += item.replies
+        return replies
 
     # --- dispatch through the table -----------------------------------------------------------
 
@@ -121,7 +206,10 @@ class Engine:
 
     async def _command(self, turn: Turn, command: Command) -> tuple[Outcome, frozenset[State]]:
         if turn.event.user.username:
-            await turn.tx.members.set_username(turn.user_id, turn.event.user.username)
+            if not turn.read_only:
+                await turn.tx.members.set_username(turn.user_id, turn.event.user.username)
+            elif not await turn.tx.members.username_current(turn.user_id, turn.event.user.username):
+                raise _NeedsWriter
         route = machine.COMMANDS.get(command.name)
         if not turn.event.chat.private:
             if route is None or not route.group:

@@ -26,6 +26,10 @@ class PositionRepository(Repository):
 
 
 class UpdateRepository(Repository):
+    async def seen(self, update_id: int) -> bool:
+        """Whether ``update_id`` was claimed (on the reader: by a committed transaction)."""
+        return await self._one("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
+
     async def claim(self, update_id: int) -> bool:
         """Record ``update_id`` as processed; False when it already was (the caller skips it).
 
