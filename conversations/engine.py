@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 Seal = Callable[[Outcome], list[tuple[int, str]]]
 """Turns an outcome into what the bot will send for it: (chat id, document) parts, part 0 for the
-update's own handler, kept in the outbox in the event's transaction (see ``bot.transport``)."""
+update's own handler, parts 1.. for the outbox to send; kept in the event's transaction (see
+``bot.transport``). An event that only reads needs a transaction only when it has parts 1..."""
 
 
 class _NeedsWriter(Exception):
@@ -80,6 +81,14 @@ class Engine:
         if card is None:
             outcome = await self._read_only(event)
             if outcome is not None:
+                update_id = event.update_id
+                parts = seal(outcome) if seal is not None and update_id is not None else []
+                if len(parts) <= 1 or update_id is None:  # nothing for the outbox: a redelivery may answer it again
+                    return outcome
+                async with self.db.transaction() as tx:  # what the outbox sends is kept before the update is confirmed
+                    if not await tx.updates.claim(update_id):
+                        return Outcome(repeated=True)
+                    await tx.outbox.put(update_id, parts)
                 return outcome
         async with self.db.transaction() as tx:
             if event.update_id is not None and not await tx.updates.claim(event.update_id):
@@ -148,6 +157,11 @@ class Engine:
             card = CardRef(chat_id=chat_id, message_id=message_id)
             if position.card != card:
                 await tx.positions.save(user_id, position.model_copy(update={"card": card}).to_document())
+
+    async def outbox_sent(self, update_id: int, part: int) -> None:
+        """Mark a part the outbox sent (see ``Seal``), so a restart does not send it again."""
+        async with self.db.transaction() as tx:
+            await tx.outbox.mark_sent(update_id, part, self.clock())
 
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
         """Keep the id of a group's summary message so later summaries edit it in place."""

@@ -50,6 +50,7 @@ class BotRun:
         await application.start()
         await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
         self.telegram.application = application
+        self.telegram.idle = application.bot_data["transport"].lanes.join
         self.application = application
         if self.clock is not None:
             self.engine.clock = self.clock
@@ -60,6 +61,7 @@ class BotRun:
             return
         await application.updater.stop()  # type: ignore[union-attr]
         await application.stop()
+        await application.post_stop(application)  # type: ignore[misc]
         await application.post_shutdown(application)  # type: ignore[misc]
         await application.shutdown()
 

@@ -18,6 +18,7 @@ import html.parser
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +125,8 @@ class FakeTelegram:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, dict] = {}
         self.application: Any = None
+        # What else "processed" waits for, after the update's handler: the bot's chat lanes.
+        self.idle: Callable[[], Awaitable[None]] | None = None
         self.fail_next: dict[str, ApiError] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -202,6 +205,8 @@ class FakeTelegram:
 
         await asyncio.wait_for(confirmed(), timeout)
         await asyncio.wait_for(self.application.update_queue.join(), timeout)
+        if self.idle is not None:
+            await asyncio.wait_for(self.idle(), timeout)
 
     async def api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset", 0) or 0)
@@ -237,6 +242,8 @@ class FakeTelegram:
         return True
 
     async def api_answerCallbackQuery(self, params: dict) -> bool:
+        if any(a["callback_query_id"] == params["callback_query_id"] for a in self.callback_answers):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(params)
         return True
 
