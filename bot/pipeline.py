@@ -269,7 +269,7 @@ class Lanes:
         while self._workers:
             await self._idle.wait()
 
-    async def close(self, timeout: float = 2.0) -> None:
+    async def close(self, timeout: float = 0.5) -> None:
         """Stop: the job running in each lane may finish (within ``timeout``), the rest is dropped
         (what must not be lost is in the outbox and is sent at the next start)."""
         workers = list(self._workers.values())
