@@ -29,7 +29,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, BaseUpdateProcessor, Updater
+from telegram.ext import AIORateLimiter, BaseUpdateProcessor, ExtBot, Updater
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ REFETCH_SECONDS = 0.2
 # Stopping: how long the updates already fetched may take to finish before the last confirmation.
 STOP_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 30.0
+READ_SECONDS = 5.0  # PTB's read timeout, on top of a long poll's own
 
 
 class Ledger:
@@ -177,7 +178,7 @@ class PollingUpdater(Updater):
                 await self.ledger.settled(REFETCH_SECONDS)
             wait = 0 if self.ledger.busy else timeout
             try:
-                updates = await self.bot.get_updates(offset=self.ledger.offset, limit=BATCH, timeout=wait, allowed_updates=self._allowed)
+                batch = await self._fetch(self.ledger.offset, wait)
             except TimedOut:
                 continue
             except RetryAfter as exc:
@@ -194,9 +195,20 @@ class PollingUpdater(Updater):
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 1.0
-            for update in updates:
-                if self.ledger.fetched(update.update_id):
+            for data in batch:
+                if self.ledger.fetched(data["update_id"]):
+                    update = Update.de_json(data, self.bot)
+                    if isinstance(self.bot, ExtBot):
+                        self.bot.insert_callback_data(update)  # as PTB's get_updates does (arbitrary callback data)
                     await self.update_queue.put(update)
+
+    async def _fetch(self, offset: int, timeout: int, limit: int = BATCH) -> list[dict[str, Any]]:
+        """getUpdates, its result as Telegram sends it: only the updates not fetched before are made
+        into ``Update`` objects (while one is unfinished, every fetch returns it again, and with a
+        backlog behind a slow update that is a hundred updates each time)."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit, "timeout": timeout, "allowed_updates": self._allowed}
+        result: list[dict[str, Any]] = await self.bot._post("getUpdates", params, read_timeout=READ_SECONDS + timeout)
+        return result
 
     async def stop(self) -> None:
         if not self.running:
@@ -212,7 +224,7 @@ class PollingUpdater(Updater):
         if not await self.ledger.settled(STOP_SECONDS):
             log.warning("stopping with unfinished updates; Telegram delivers them again at the next start")
         try:
-            await self.bot.get_updates(offset=self.ledger.offset, limit=1, timeout=0, allowed_updates=self._allowed)
+            await self._fetch(self.ledger.offset, 0, limit=1)
         except TelegramError as exc:
             log.warning("could not confirm the last updates (%s); they are delivered again and skipped", exc)
 
