@@ -34,15 +34,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from conversations import callbacks as cb  # noqa: E402 - after the path is set
-from storage import open_database  # noqa: E402
-from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser  # noqa: E402
-
 ECHO = "--echo-bot"
 APP = "--app-bot"
+ROOT = Path(__file__).resolve().parents[1]
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)  # benchmarks/knowledge.py is not the knowledge package
+if APP not in sys.argv and ECHO not in sys.argv:  # the driver; a bot imports the code it is given (see --code)
+    sys.path.insert(0, str(ROOT))
+    from conversations import callbacks as cb
+    from storage import open_database
+    from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -132,14 +133,14 @@ class Bench:
     bot, which has none either), the real one as ``spbe-bot run`` ships it, limiter on (the backlog),
     and the echo bot."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, code: Path | None = None) -> None:
         self.directory = directory
+        self.code = code  # another checkout's bot (the same fake API, this checkout's): before and after a change
         self.next_user = 10_000
 
     async def start(self) -> None:
         me = [sys.executable, str(Path(__file__).resolve())]
-        script = Path(sys.executable).with_name("spbe-bot")
-        shipped = [str(script), "run"] if script.exists() else [sys.executable, "-m", "bot.cli", "run"]
+        shipped = [sys.executable, "-m", "bot.cli", "run"]  # what spbe-bot runs
         self.tapped = await self._bot("tapped", [*me, APP, "--no-limiter"])
         self.shipped = await self._bot("shipped", shipped)
         self.echo = await self._bot("echo", [*me, ECHO])
@@ -149,7 +150,8 @@ class Bench:
         await api.start()
         database = self.directory / f"{name}.sqlite3"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPBE_")}
-        env.update(SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL=api.base_url, SPBE_DATABASE_PATH=str(database), SPBE_LOG_LEVEL="WARNING")
+        env.update(SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL=api.base_url, SPBE_DATABASE_PATH=str(database), SPBE_LOG_LEVEL="WARNING",
+                   PYTHONPATH=str(self.code or ROOT))
         process = Process(command, env, self.directory, self.directory / f"{name}.log")
         await process.start()
         await api.until(lambda: any(method == "getUpdates" for method, _ in api.calls), 60)  # started, database migrated
@@ -170,7 +172,7 @@ class Bench:
         """Officers, each in an institution of their own (a fresh evaluation), with their live card
         open; (officer, period id)."""
         people = [self.user(bot, f"Petugas{i}") for i in range(count)]
-        db = await open_database(bot.database)
+        db = await open_database(bot.database, upgrade=False)  # the bot migrated it (an older bot: to its own version)
         try:
             async with db.transaction() as tx:
                 for person in people:
@@ -241,9 +243,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-async def main(rounds: int, taps: int, officers: int, answers: int) -> None:
+async def main(rounds: int, taps: int, officers: int, answers: int, code: Path | None) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        bench = Bench(Path(directory))
+        bench = Bench(Path(directory), code)
         await bench.start()
         try:
             await bench.app_taps(3)  # both bots warm
@@ -296,6 +298,7 @@ if __name__ == "__main__":
         parser.add_argument("--rounds", type=int, default=5)
         parser.add_argument("--taps", type=int, default=40)
         parser.add_argument("--backlog", default="4x40", help="officers x answers each (at most 47)")
+        parser.add_argument("--code", type=Path, help="run the real bot from this checkout (e.g. an older commit, to compare)")
         arguments = parser.parse_args()
         count, each = (int(x) for x in arguments.backlog.split("x"))
-        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), count, min(each, 47)))
+        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), count, min(each, 47), arguments.code))
