@@ -3,7 +3,8 @@
 One ``build_application()`` in the style of PTB's examples: HTML parse mode by default, commands
 registered per scope and language in ``post_init``, an early handler group that drops what the
 bot must not act on, and a global error handler that logs with context and tells the user,
-without internals, that something went wrong.
+without internals, that something went wrong. Updates come through the pipeline of
+``bot.pipeline`` (confirmed to Telegram after their commit, ordered per user and chat).
 """
 
 from __future__ import annotations
