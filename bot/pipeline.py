@@ -176,6 +176,8 @@ class PollingUpdater(Updater):
         while self.running:
             if self.ledger.busy:
                 await self.ledger.settled(REFETCH_SECONDS)
+                if not self.running:  # stop() came meanwhile (asyncio.wait_for may swallow its cancel)
+                    return
             wait = 0 if self.ledger.busy else timeout
             try:
                 batch = await self._fetch(self.ledger.offset, wait)
