@@ -35,6 +35,7 @@ from bot.config import Settings
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.pipeline import Ledger, OrderedUpdates, PollingUpdater, SendRateLimiter
 from bot.render import Renderer
+from bot.requests import AiohttpRequest
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
 from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
@@ -70,6 +71,8 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .base_url(base_url)
         .base_file_url(base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -214,12 +214,12 @@ class Transport:
         return {"summary": text, "message_id": reply.summary_message_id, "thread": reply.thread_id}
 
     async def deliver(self, document: Document, origin: Origin, application: Application) -> None:
-        """Part 0: the callback answer and this chat's messages (at the same time), then the group
-        summaries to refresh (queued in their lanes)."""
-        sends = [self._show_here(document, origin, application)]
+        """Part 0: this chat's messages, then the callback answer, then the group summaries to
+        refresh (queued in their lanes). The edited card is what the officer waits for, so it goes
+        first; the answer (the toast, the button's spinner) follows one request later."""
+        await self._show_here(document, origin, application)
         if "query" in document:
-            sends.append(self._answer(document["query"], document.get("toast"), application))
-        await asyncio.gather(*sends)
+            await self._answer(document["query"], document.get("toast"), application)
         for institution_id in document.get("refresh", ()):
             await self.refresh(institution_id, application)
 
