@@ -1,4 +1,4 @@
--- 0005: the evidence register, checklists per level and the internal review.
+-- 0006: the evidence register, checklists per level and the internal review.
 --
 -- Each evidence item now names its stored file (sha256: the file kept in the evidence store, see
 -- storage/files; NULL for items sent before this migration, of which only Telegram's file_id is
