@@ -83,7 +83,8 @@ class Engine:
         update Telegram delivers again is answered as the first time (``Outcome.repeated``).
 
         On a full disk nothing of the event is stored (not even the update claim, so a redelivery is
-        handled afresh) and the user is told it was not saved.
+        handled afresh) and the user is told it was not saved. An upload kept as evidence has its
+        file downloaded and stored first, outside the transaction (:meth:`_fetch`).
         """
         try:
             if isinstance(event, Upload):
