@@ -39,7 +39,6 @@ EXTENSIONS = frozenset({
 MIME_PREFIXES = ("application/pdf", "image/", "text/plain", "text/csv", "application/msword", "application/vnd.ms-",
                  "application/vnd.openxmlformats-officedocument.", "application/vnd.oasis.opendocument.", "application/rtf",
                  "application/zip", "application/x-zip", "application/x-rar", "application/vnd.rar", "application/x-7z")
-SUGGESTIONS = 3
 
 
 class DownloadError(Exception):
@@ -204,7 +203,7 @@ def kept_reply(turn: Turn, found: Target, item: Evidence, supported: set[int], *
     give its number and date, and link it to the indicators it likely supports too."""
     pack, period = found.pack, found.period
     text = " ".join(t for t in (item.title, item.file_name, item.caption) if t)
-    suggestions = [pack.indicator(s.indicator) for s in documents.suggest(pack, text, supported | {found.number}, limit=SUGGESTIONS)]
+    suggestions = [pack.indicator(s.indicator) for s in documents.suggest(pack, text, supported | {found.number})]
     waiting = isinstance(turn.position.step, Explanation | ExplanationCheck)
     buttons = [
         [Button("evidence_link_to", cb.make("ba", period.id, item.id, ind.number), {"number": ind.number}) for ind in suggestions],

@@ -17,6 +17,7 @@ from conversations.context import Turn
 from conversations.events import Command
 from conversations.replies import Attachment, Button, Outcome, Refusal, Reply, short
 from conversations.states import EvidenceDocument, EvidenceLinkInput, EvidenceTitle
+from conversations.walkthrough import paging
 from knowledge import documents
 from knowledge.checklists import claimed_level
 from knowledge.models import Pack
@@ -26,7 +27,6 @@ from storage.models import AnswerStatus, Evidence, EvidenceLink, Period
 from storage.repositories import Session
 
 PAGE = 10
-SUGGESTIONS = 3
 CODE = re.compile(r"^\s*b?\s*-?\s*0*(\d{1,6})\s*$", re.IGNORECASE)
 
 
@@ -97,13 +97,8 @@ async def listing(turn: Turn, period: Period, pack: Pack, page: int, *, edit: bo
     shown = items[page * PAGE:(page + 1) * PAGE]
     rows = [[Button("evidence_code", cb.make("bi", period.id, item.id), {"code": item.label}) for item in shown[i:i + 5]]
             for i in range(0, len(shown), 5)]
-    paging = []
-    if page > 0:
-        paging.append(Button("page_prev", cb.make("bl", period.id, page - 1)))
-    if page < pages - 1:
-        paging.append(Button("page_next", cb.make("bl", period.id, page + 1)))
-    if paging:
-        rows.append(paging)
+    if pages > 1:
+        rows.append(paging("bl", period.id, page, pages))
     institution = await turn.tx.institutions.require(period.institution_id)
     return Reply("register", {
         "pack": pack, "period": period, "institution": institution, "items": shown, "links": links, "total": len(items),
@@ -133,7 +128,7 @@ async def item_view(turn: Turn, period: Period, pack: Pack, item: Evidence, *, e
     rows.append(tools)
     text = " ".join(t for t in (item.title, item.file_name, item.caption) if t)
     supported = {link.indicator for link in links}
-    suggested = [s.indicator for s in documents.suggest(pack, text, supported, limit=SUGGESTIONS)] if supported else []
+    suggested = [s.indicator for s in documents.suggest(pack, text, supported)] if supported else []
     rows.append([Button("evidence_link_to", cb.make("ba", period.id, item.id, n), {"number": n}) for n in suggested]
                 + [Button("evidence_link_other", cb.make("bx", period.id, item.id))])
     if member.is_lead:

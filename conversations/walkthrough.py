@@ -210,6 +210,16 @@ async def next_card(turn: Turn, period: Period, pack: Pack, after: int | None, *
     return reply
 
 
+def paging(action: str, period_id: int, page: int, pages: int) -> list[Button]:
+    """◀ ▶ of a paged list whose button ``action`` takes (period, page)."""
+    buttons = []
+    if page > 0:
+        buttons.append(Button("page_prev", cb.make(action, period_id, page - 1)))
+    if page < pages - 1:
+        buttons.append(Button("page_next", cb.make(action, period_id, page + 1)))
+    return buttons
+
+
 async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, edit: bool) -> Reply:
     answers = {a.indicator: a for a in await turn.tx.answers.list(period.id)}
     pages = max(1, -(-len(pack.indicators) // LIST_PAGE))
@@ -224,13 +234,8 @@ async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, e
             row = []
     if row:
         rows.append(row)
-    paging = []
-    if page > 0:
-        paging.append(Button("page_prev", cb.make("ls", period.id, page - 1)))
-    if page < pages - 1:
-        paging.append(Button("page_next", cb.make("ls", period.id, page + 1)))
-    if paging:
-        rows.append(paging)
+    if pages > 1:
+        rows.append(paging("ls", period.id, page, pages))
     return Reply(
         "list",
         {"pack": pack, "items": items, "answers": answers, "answered": len(answers), "page": page, "pages": pages},

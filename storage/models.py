@@ -165,12 +165,8 @@ class Evidence(_Record):
 
     @property
     def label(self) -> str:
-        return evidence_label(self.code)
-
-
-def evidence_label(code: int) -> str:
-    """The code users see and type: B-001, B-012, B-1234."""
-    return f"B-{code:03d}"
+        """The code users see and type: B-001, B-012, B-1234."""
+        return f"B-{self.code:03d}"
 
 
 class ReviewStatus(StrEnum):

@@ -11,12 +11,20 @@ from pathlib import Path
 import pytest
 
 from storage.files import sha256_of
-from tests.bot.conftest import OPERATOR_ID, BotRun
-from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser, visible_text
+from tests.bot.conftest import OPERATOR_ID, BotRun, settings_for
+from tests.bot.fake_telegram import FakeTelegram, FakeUser, visible_text
 from tests.bot.teams import card_number, period_of, team
 from tests.s3 import S3Endpoint, moto_server, s3  # noqa: F401  (fixtures: an S3 endpoint on 127.0.0.1)
 
 PERBUP = b"%PDF-1.7\n" + b"Peraturan Bupati Nomor 12 Tahun 2023 tentang Peta Rencana SPBE\n" * 50
+
+
+async def claimed_with_a_file(officer: FakeUser) -> None:
+    """Indicator 12 answered at level 3, then its card opened again and a document sent for it."""
+    await officer.send("/loncat 12")
+    await officer.press(officer.last(), "3")
+    await officer.send("/loncat 12")
+    await officer.send_document("peta-rencana.pdf")
 
 
 def stored_files(folder: Path) -> list[Path]:
@@ -60,10 +68,7 @@ async def test_a_document_is_downloaded_kept_once_by_hash_and_registered(bot: Bo
 
 async def test_the_review_is_told_privately_with_the_note_verbatim_and_a_correction_closes_it(bot: BotRun, operator: FakeUser) -> None:
     lead, officer = await team(bot, operator)
-    await officer.send("/loncat 12")
-    await officer.press(officer.last(), "3")
-    await officer.send("/loncat 12")
-    await officer.send_document("peta-rencana.pdf")
+    await claimed_with_a_file(officer)
     await lead.send("/bukti B-001")
     await lead.press(lead.last(), "Tinjau ind. 12")
     await lead.press(lead.last(), "Perlu revisi")
@@ -100,10 +105,7 @@ async def test_the_review_is_told_privately_with_the_note_verbatim_and_a_correct
 
 async def test_the_card_shows_the_checklist_and_progres_the_gaps(bot: BotRun, operator: FakeUser) -> None:
     lead, officer = await team(bot, operator)
-    await officer.send("/loncat 12")
-    await officer.press(officer.last(), "3")
-    await officer.send("/loncat 12")
-    await officer.send_document("peta-rencana.pdf")
+    await claimed_with_a_file(officer)
     card = bot.telegram.chat_messages(officer.id)[-2]
     assert card_number(card) == 12
     await officer.press(card, "📎 Bukti dukung")
@@ -150,13 +152,10 @@ async def test_a_file_over_the_download_limit_is_refused_and_nothing_is_kept(bot
 
 @pytest.fixture
 async def bot_on_s3(tmp_path: Path, s3: S3Endpoint) -> AsyncIterator[BotRun]:  # noqa: F811
-    from bot.config import Settings
-
     telegram = FakeTelegram()
     await telegram.start()
-    settings = Settings(bot_token=TOKEN, database_path=tmp_path / "bot.sqlite3", admin_ids=frozenset({OPERATOR_ID}),
-                        bot_api_url=telegram.base_url, group_summary_seconds=0, evidence_s3_bucket=s3.bucket,
-                        evidence_s3_endpoint=s3.url, evidence_s3_prefix="spbe/", _env_file=None)
+    settings = settings_for(telegram, tmp_path).model_copy(update={
+        "evidence_s3_bucket": s3.bucket, "evidence_s3_endpoint": s3.url, "evidence_s3_prefix": "spbe/"})
     run = BotRun(telegram, settings)
     await run.start()
     try:

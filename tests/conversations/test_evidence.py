@@ -12,7 +12,7 @@ from conversations.evidence import MAX_FILE_BYTES, DownloadError
 from conversations.states import State
 from knowledge.checklists import expected
 from storage.files import FileStoreError, sha256_of
-from storage.models import CheckStatus, ReviewAction, ReviewStatus, Role
+from storage.models import CheckStatus, Evidence, ReviewAction, ReviewStatus, Role
 from tests.conversations.conftest import PACKS, Client, fake_files, institution_with
 
 SPBE = PACKS.get("spbe-2020")
@@ -37,6 +37,15 @@ async def send(officer: Client, name: str, *, unique: str | None = None, caption
         fake_files(officer.engine).content[file_id] = content
     await officer.upload("document", file_id=file_id, file_unique_id=unique or f"u-{name}", file_name=name, size=size, caption=caption,
                          mime="application/pdf")
+
+
+async def claimed_with_a_file(officer: Client) -> tuple[Evidence, int]:
+    """Indicator 12 answered at level 3, its card opened again and a document sent: the item, the period."""
+    await officer.command("loncat", "12")
+    await officer.press("level", level=3)
+    await officer.command("loncat", "12")
+    await send(officer, "peta-rencana.pdf")
+    return officer.reply().data["item"], await period_id(officer)
 
 
 async def test_a_file_is_stored_by_hash_before_its_row_and_registered_once(engine: Engine) -> None:
@@ -144,12 +153,7 @@ async def test_the_register_lists_opens_edits_and_sends_files(engine: Engine) ->
 
 async def test_a_review_tells_the_sender_privately_with_the_note_verbatim_and_goes_into_the_history(engine: Engine) -> None:
     lead, officer = await team(engine)
-    await officer.command("loncat", "12")
-    await officer.press("level", level=3)
-    await officer.command("loncat", "12")
-    await send(officer, "peta-rencana.pdf")
-    item = officer.reply().data["item"]
-    period = await period_id(officer)
+    item, period = await claimed_with_a_file(officer)
     for data in (cb.make("rv", period, item.id, 12), cb.make("ra", period, item.id, 12, "a"), cb.make("ra", period, item.id, 12, "x")):
         await officer.press_data(data)  # only a koordinator or penanggung jawab reviews
         assert officer.reply().view == "short:lead_only", data
@@ -195,12 +199,7 @@ async def test_a_review_tells_the_sender_privately_with_the_note_verbatim_and_go
 
 async def test_the_checklist_counts_only_accepted_evidence_and_shows_the_gaps(engine: Engine) -> None:
     lead, officer = await team(engine)
-    await officer.command("loncat", "12")
-    await officer.press("level", level=3)
-    await officer.command("loncat", "12")
-    await send(officer, "peta-rencana.pdf")
-    item = officer.reply().data["item"]
-    period = await period_id(officer)
+    item, period = await claimed_with_a_file(officer)
     status = await evidence_status(engine.db.read, SPBE, await engine.db.read.periods.require(period))
     assert [g.indicator for g in status.gaps] == [12] and status.credited[12] == 1 and status.open_revisions == 0
     await officer.press("checklist")  # from the reply that kept the file; the card's "📎 Bukti dukung" is the same button
