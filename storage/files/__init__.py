@@ -90,6 +90,17 @@ class FileStore(Protocol):
         ...
 
 
+async def read_or_none(store: FileStore, sha256: str) -> bytes | None:
+    """The file kept under ``sha256``, or None when the store does not have it (any other failure
+    raises): the ``read_file`` of ``reports.evidence_zip.build_evidence_zip``."""
+    try:
+        return await store.get(sha256)
+    except FileStoreError as exc:
+        if exc.code == "missing":
+            return None
+        raise
+
+
 @dataclass(frozen=True)
 class FileStoreConfig:
     """Where evidence files go: ``folder``, or the S3 ``bucket`` when one is named."""

@@ -15,7 +15,7 @@ from conversations import callbacks as cb
 from conversations.engine import Engine
 from conversations.register import zip_items
 from reports.evidence_zip import EvidenceItem, Support, build_evidence_zip, member_name
-from storage.files import sha256_of
+from storage.files import read_or_none, sha256_of
 from storage.models import Role
 from tests.conversations.conftest import PACKS, Client, fake_files, institution_with
 
@@ -107,8 +107,13 @@ async def test_the_zip_of_an_institution_holds_what_its_members_sent_and_reviewe
     await lead.press_data(cb.make("ra", period, item.id, 12, "r"))
     await lead.text("Lampiran belum ditandatangani.")
     items = await zip_items(engine.db.read, PACKS.get("spbe-2020"), await engine.db.read.periods.require(period), "Asia/Jakarta")
-    assert engine.files is not None
-    files, rows = read_back(await build_evidence_zip(items, engine.files.get, Words("id"), title="Kota Contoh 2026"))
+    store = engine.files
+    assert store is not None
+
+    async def read(sha256: str) -> bytes | None:
+        return await read_or_none(store, sha256)
+
+    files, rows = read_back(await build_evidence_zip(items, read, Words("id"), title="Kota Contoh 2026"))
     assert files == {"Indikator-12/B-001_Ind12_peta-rencana.pdf": b"%PDF peta rencana"}
     table = [dict(zip(rows[3], row, strict=True)) for row in rows[4:]]
     assert [(r["Kode"], r["Judul"], r["Nomor dokumen"], r["Indikator"], r["Level diklaim"], r["Status tinjauan"], r["Catatan peninjau"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.files import FileStore, FileStoreConfig, FileStoreError, open_file_store, sha256_of
+from storage.files import FileStore, FileStoreConfig, FileStoreError, open_file_store, read_or_none, sha256_of
 from storage.files.local import PARTIAL, LocalFileStore
 from tests.s3 import S3Endpoint
 
@@ -41,6 +41,7 @@ async def test_a_file_is_kept_once_under_its_hash_and_read_back(store: FileStore
     with pytest.raises(FileStoreError) as missing:
         await store.get(other.sha256)
     assert missing.value.code == "missing"
+    assert await read_or_none(store, other.sha256) is None and await read_or_none(store, first.sha256) == data
 
 
 async def test_putting_a_kept_file_again_makes_it_young_again(store: FileStore, tmp_path: Path) -> None:
