@@ -197,13 +197,17 @@ async def _correction(turn: Turn, found: Target, step: EvidenceReplace, item: Ev
     return outcome
 
 
+def described(item: Evidence) -> str:
+    """What an item's own words say about it (title, file name, caption): what suggestions read."""
+    return " ".join(t for t in (item.title, item.file_name, item.caption) if t)
+
+
 def kept_reply(turn: Turn, found: Target, item: Evidence, supported: set[int], *, repeated: bool, linked_before: bool, count: int,
                read_from_caption: bool) -> Reply:
     """What was kept, for which indicator, what the caption told, the limits; buttons to name it,
     give its number and date, and link it to the indicators it likely supports too."""
     pack, period = found.pack, found.period
-    text = " ".join(t for t in (item.title, item.file_name, item.caption) if t)
-    suggestions = [pack.indicator(s.indicator) for s in documents.suggest(pack, text, supported | {found.number})]
+    suggestions = [pack.indicator(s.indicator) for s in documents.suggest(pack, described(item), supported | {found.number})]
     waiting = isinstance(turn.position.step, Explanation | ExplanationCheck)
     buttons = [
         [Button("evidence_link_to", cb.make("ba", period.id, item.id, ind.number), {"number": ind.number}) for ind in suggestions],

@@ -15,6 +15,7 @@ from conversations import access
 from conversations import callbacks as cb
 from conversations.context import Turn
 from conversations.events import Command
+from conversations.evidence import described
 from conversations.replies import Attachment, Button, Outcome, Refusal, Reply, short
 from conversations.states import EvidenceDocument, EvidenceLinkInput, EvidenceTitle
 from conversations.walkthrough import paging
@@ -126,9 +127,8 @@ async def item_view(turn: Turn, period: Period, pack: Pack, item: Evidence, *, e
     if item.sha256:
         tools.insert(0, Button("evidence_send", cb.make("bs", period.id, item.id)))
     rows.append(tools)
-    text = " ".join(t for t in (item.title, item.file_name, item.caption) if t)
     supported = {link.indicator for link in links}
-    suggested = [s.indicator for s in documents.suggest(pack, text, supported)] if supported else []
+    suggested = [s.indicator for s in documents.suggest(pack, described(item), supported)] if supported else []
     rows.append([Button("evidence_link_to", cb.make("ba", period.id, item.id, n), {"number": n}) for n in suggested]
                 + [Button("evidence_link_other", cb.make("bx", period.id, item.id))])
     if member.is_lead:
