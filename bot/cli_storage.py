@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the storage modules are imported by the commands that use them: `ask` starts faster
+    from bot.config import StorageSettings
+    from storage.files import FileStoreConfig
+    from storage.files.upkeep import CopyReport
     from storage.sqlite.database import BackupReport
 
 
@@ -34,9 +37,12 @@ def register(commands: Any) -> None:
     _database_option(upgrade)
     upgrade.set_defaults(handler=cmd_upgrade)
 
-    backup = commands.add_parser("backup", help="consistent copy of the database, safe while the bot runs")
+    backup = commands.add_parser("backup", help="consistent copy of the database and its evidence files, safe while the bot runs")
     backup.add_argument("destination", type=Path, metavar="DEST")
     backup.add_argument("--force", action="store_true", help="overwrite DEST if it exists")
+    backup.add_argument("--evidence-to", type=Path, default=None, metavar="FOLDER",
+                        help="where the evidence files go (default: DEST-evidence beside DEST; files there already are kept)")
+    backup.add_argument("--no-evidence", action="store_true", help="copy the database only")
     _database_option(backup)
     backup.set_defaults(handler=cmd_backup)
 
@@ -46,11 +52,17 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _database(args: argparse.Namespace) -> Path:
-    """``--database``, or the path ``run`` would use (the settings are read only then: other commands start faster)."""
+def storage_settings(args: argparse.Namespace) -> StorageSettings:
+    """The settings ``run`` would use, with ``--database`` in place of SPBE_DATABASE_PATH (they are
+    read only then: other commands start faster). Raises ``ConfigError``."""
     from bot.config import StorageSettings, load
 
-    return args.database if args.database is not None else load(StorageSettings).database_path
+    settings = load(StorageSettings)
+    return settings if args.database is None else settings.model_copy(update={"database_path": args.database})
+
+
+def _database(args: argparse.Namespace) -> Path:
+    return storage_settings(args).database_path
 
 
 def _run(work: Coroutine[Any, Any, int]) -> int:
@@ -125,10 +137,28 @@ async def _backup(source: Path, destination: Path) -> BackupReport:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    return _command(args, lambda path: _backup_to(path, args.destination, force=args.force))
+    from bot.config import ConfigError
+
+    try:
+        settings = storage_settings(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+    evidence = None if args.no_evidence else args.evidence_to or args.destination.with_name(f"{args.destination.stem}-evidence")
+    return _backup_to(settings.database_path, args.destination, force=args.force, evidence=evidence, store=settings.file_store())
 
 
-def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
+async def _copy_evidence(store: FileStoreConfig, files: set[str], folder: Path) -> CopyReport:
+    from storage.files import open_file_store
+    from storage.files.local import LocalFileStore
+    from storage.files.upkeep import copy_files
+
+    target = LocalFileStore(folder)
+    await target.check()
+    async with open_file_store(store) as source:
+        return await copy_files(source, target, files)
+
+
+def _backup_to(source: Path, destination: Path, *, force: bool, evidence: Path | None = None, store: FileStoreConfig | None = None) -> int:
     from storage.errors import StorageError
 
     try:
@@ -146,9 +176,9 @@ def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
             destination.unlink()
         except OSError as exc:
             return _fail(f"cannot replace {destination} ({exc.strerror or exc})")
-    try:
-        import asyncio
+    import asyncio
 
+    try:
         report = asyncio.run(_backup(source, destination))
     except StorageError as exc:
         return _fail(str(exc))
@@ -156,4 +186,15 @@ def _backup_to(source: Path, destination: Path, *, force: bool) -> int:
         return _fail(f"backup {destination} fails its integrity check ({report.integrity}): do not rely on it; try again")
     print(f"backup written to {destination} (integrity: {report.integrity})")
     print(", ".join(f"{table} {count}" for table, count in report.counts.items()))
+    if evidence is None or store is None:
+        return 0
+    try:
+        copied = asyncio.run(_copy_evidence(store, report.files, evidence))
+    except StorageError as exc:
+        return _fail(f"evidence files not backed up: {exc}")
+    print(f"evidence files in {evidence}: {copied.copied} copied ({copied.size} bytes), {copied.present} there already")
+    if copied.missing or copied.damaged:
+        return _fail(f"{len(copied.missing)} evidence file(s) the database names are missing from the store and {len(copied.damaged)} "
+                     f"no longer match their hash ({', '.join(h[:12] for h in (copied.missing + copied.damaged)[:5])}): "
+                     "restore them from an earlier backup, or ask the senders to send them again")
     return 0

@@ -108,11 +108,18 @@ async def _period(tx: Session, pack: Pack, institution_id: int, ids: list[int], 
             kept = await tx.evidence.add(institution_id=institution_id, file_id=f"demo-{pack.id}-{indicator.number}",
                                          file_unique_id=f"demo-{pack.id}-{indicator.number}", kind="document",
                                          uploaded_by=ids[answer.by], file_name=_file_name(indicator),
+                                         title=f"{indicator.short_name} (contoh)",
                                          size=40_000 + 1_000 * indicator.number)
             await tx.evidence.link(kept.id, period.id, indicator.number, by=ids[answer.by])
+            if indicator.number % 4 == 1:  # some reviewed already: accepted, or sent back for revision
+                await tx.evidence.review(kept.id, period.id, indicator.number, "accepted", None, by=ids[0])
+            elif indicator.number % 7 == 0:
+                await tx.evidence.review(kept.id, period.id, indicator.number, "revision",
+                                         "Lampirkan halaman pengesahan beserta nomor dokumennya.", by=ids[0])
     shared = await tx.evidence.add(institution_id=institution_id, file_id=f"demo-{pack.id}-perbup", file_unique_id=f"demo-{pack.id}-perbup",
                                    kind="document", uploaded_by=ids[1], file_name="perbup-spbe-2024.pdf", size=250_000,
-                                   caption="Peraturan Bupati tentang penyelenggaraan SPBE (contoh)")
+                                   caption="Peraturan Bupati tentang penyelenggaraan SPBE (contoh)",
+                                   title="Peraturan Bupati tentang penyelenggaraan SPBE (contoh)", doc_number="12", doc_year=2024)
     for number in range(1, 4):
         await tx.evidence.link(shared.id, period.id, number, by=ids[1])
     for answer in answers:

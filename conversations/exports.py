@@ -11,7 +11,6 @@ not members.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,8 +24,8 @@ from knowledge.models import Pack
 from knowledge.packs import PackRegistry
 from knowledge.scoring import evaluate
 from reports import jobs
-from reports.snapshot import AnswerRecord, EvidenceItem, Person, Snapshot, level_name
-from storage.models import AnswerStatus, Period, Role
+from reports.snapshot import AnswerRecord, EvidenceItem, Person, Review, Snapshot, level_name
+from storage.models import AnswerStatus, EvidenceLink, Period, Role
 from storage.repositories import Session
 
 ROLE_ORDER = {Role.KOORDINATOR: 0, Role.PENANGGUNG_JAWAB: 1, Role.OFFICER: 2}
@@ -47,15 +46,19 @@ async def snapshot(tx: Session, packs: PackRegistry, period: Period, now: dateti
     }
     levels = {n: a.level for n, a in answers.items()}
     assignees = {a.indicator: names.get(a.user_id, str(a.user_id)) for a in await tx.assignments.for_period(period.id)}
-    files: dict[int, tuple[EvidenceItem, list[int]]] = {}
-    for indicator in pack.indicators:
-        for kept in await tx.evidence.for_answer(period.id, indicator.number):
-            if kept.id not in files:
-                item = EvidenceItem(f"B{kept.id}", kept.file_name or f"{kept.kind}-{kept.id}", kept.kind, kept.size, (),
-                                    names.get(kept.uploaded_by), kept.uploaded_at.astimezone(zone), kept.caption)
-                files[kept.id] = (item, [])
-            files[kept.id][1].append(indicator.number)
-    evidence = [replace(item, indicators=tuple(numbers)) for item, numbers in files.values()]
+    register = {e.id: e for e in await tx.evidence.register(institution.id)}
+    links: dict[int, list[EvidenceLink]] = {}
+    for link in await tx.evidence.links(period.id):
+        if link.evidence_id in register:
+            links.setdefault(link.evidence_id, []).append(link)
+    evidence = []
+    for evidence_id, supported in sorted(links.items(), key=lambda item: register[item[0]].code):
+        kept = register[evidence_id]
+        ordered = sorted(supported, key=lambda link: link.indicator)
+        reviews = tuple(Review(link.indicator, link.review.value, link.review_note) for link in ordered)
+        evidence.append(EvidenceItem(kept.label, kept.title or kept.file_name or kept.label, kept.kind, kept.size,
+                                     tuple(r.indicator for r in reviews), names.get(kept.uploaded_by), kept.uploaded_at.astimezone(zone),
+                                     kept.caption, reviews))
     team = sorted((m for m in members if m.active), key=lambda m: (ROLE_ORDER[m.role], m.display_name.casefold()))
     return Snapshot(
         institution=institution.name, institution_kind=institution.kind.value, region=institution.region, year=period.year, pack=pack,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from conversations import (
     assignments,
+    checklist,
     evidence,
     explanations,
     exports,
@@ -23,11 +24,13 @@ from conversations import (
     periods,
     plans,
     questions,
+    register,
+    review,
     schedule,
     team,
 )
 from conversations.context import Turn
-from conversations.events import Command
+from conversations.events import Command, Event, Press, Text
 from conversations.replies import Outcome, Refusal, Reply, short
 from conversations.states import State
 from knowledge.models import Pack
@@ -43,6 +46,9 @@ CommandHandler = Callable[[Turn, Command], Awaitable[Outcome]]
 class Route:
     handler: TurnHandler
     to: frozenset[State] = frozenset()  # besides staying in the state it came from
+    # The handler only reads: the engine answers it from the reader connection, without a
+    # transaction (and takes the writer after all when the turn changes the position).
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class PeriodRoute:
     handler: PeriodHandler
     to: frozenset[State] = frozenset()
     group: bool = False
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class PressRoute:
     handler: TurnHandler
     to: frozenset[State] = frozenset()
     group: bool = False
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class CommandRoute:
     private: bool = True
     group: bool = False
     keeps_step: bool = False  # answered without ending an awaited input (/tanya, /bantuan)
+    read_only: bool = False
 
 
 def to(*states: State) -> frozenset[State]:
@@ -132,6 +141,10 @@ async def _evidence(turn: Turn) -> Outcome:
     return await evidence.receive(turn) if turn.event.chat.private else Outcome()
 
 
+async def _need_file(turn: Turn) -> Outcome:
+    return _private(turn, short("need_correction_file"))
+
+
 async def _stale(turn: Turn) -> Outcome:
     raise Refusal("stale_button", toast="toast_stale")
 
@@ -140,7 +153,7 @@ async def _stale(turn: Turn) -> Outcome:
 
 S = State
 INPUTS: dict[tuple[State | None, str], Route] = {
-    (S.IDLE, "text"): Route(_question),
+    (S.IDLE, "text"): Route(_question, read_only=True),
     (S.EXPLANATION, "text"): Route(explanations.typed, to(S.EXPLANATION_CHECK, S.IDLE)),
     (S.EXPLANATION_CHECK, "text"): Route(explanations.typed, to(S.EXPLANATION, S.IDLE)),
     (S.JUMP, "text"): Route(navigation.jump_typed, to(S.IDLE)),
@@ -151,6 +164,11 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "text"): Route(team.institution_region, to(S.IDLE)),
     (S.PLAN_DUE, "text"): Route(plans.due_typed, to(S.IDLE)),
+    (S.EVIDENCE_TITLE, "text"): Route(register.title_typed, to(S.IDLE)),
+    (S.EVIDENCE_DOCUMENT, "text"): Route(register.document_typed, to(S.IDLE)),
+    (S.EVIDENCE_LINK, "text"): Route(register.link_typed, to(S.IDLE)),
+    (S.REVIEW_NOTE, "text"): Route(review.note_typed, to(S.IDLE)),
+    (S.EVIDENCE_REPLACE, "text"): Route(_need_file),
     (S.IDLE, "upload"): Route(_evidence),
     (S.EXPLANATION, "upload"): Route(_evidence),
     (S.EXPLANATION_CHECK, "upload"): Route(_evidence),
@@ -162,24 +180,29 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_KIND, "upload"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "upload"): Route(_need_answer),
     (S.PLAN_DUE, "upload"): Route(_need_date),
+    (S.EVIDENCE_TITLE, "upload"): Route(_need_answer),
+    (S.EVIDENCE_DOCUMENT, "upload"): Route(_need_answer),
+    (S.EVIDENCE_LINK, "upload"): Route(_need_number),
+    (S.REVIEW_NOTE, "upload"): Route(_need_answer),
+    (S.EVIDENCE_REPLACE, "upload"): Route(_evidence, to(S.IDLE)),
     (ANY, "edited"): Route(_edited),
 }
 
 PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (ANY, "cd"): PeriodRoute(navigation.show_card, to(S.IDLE)),
     (ANY, "lv"): PeriodRoute(navigation.level, to(S.IDLE, S.EXPLANATION, S.VALUE)),
-    (ANY, "cr"): PeriodRoute(navigation.criteria),
-    (ANY, "ev"): PeriodRoute(navigation.criteria),
+    (ANY, "cr"): PeriodRoute(navigation.criteria, read_only=True),
+    (ANY, "ev"): PeriodRoute(navigation.criteria, read_only=True),
     (ANY, "gd"): PeriodRoute(navigation.guided_start, to(S.GUIDED)),
     (ANY, "ga"): PeriodRoute(navigation.guided_answer, to(S.IDLE)),
     (ANY, "nx"): PeriodRoute(navigation.skip, to(S.IDLE)),
     (ANY, "pv"): PeriodRoute(navigation.previous, to(S.IDLE)),
-    (ANY, "mn"): PeriodRoute(navigation.menu),
+    (ANY, "mn"): PeriodRoute(navigation.menu, read_only=True),
     (ANY, "jp"): PeriodRoute(navigation.jump, to(S.JUMP)),
-    (ANY, "ls"): PeriodRoute(navigation.listing),
+    (ANY, "ls"): PeriodRoute(navigation.listing, read_only=True),
     (ANY, "ps"): PeriodRoute(navigation.pause, to(S.IDLE)),
-    (ANY, "sm"): PeriodRoute(navigation.show_summary),
-    (ANY, "sv"): PeriodRoute(navigation.summary_view),
+    (ANY, "sm"): PeriodRoute(navigation.show_summary, read_only=True),
+    (ANY, "sv"): PeriodRoute(navigation.summary_view, read_only=True),
     (ANY, "xo"): PeriodRoute(explanations.open_input, to(S.EXPLANATION)),
     (S.EXPLANATION, "xc"): PeriodRoute(explanations.cancel, to(S.IDLE)),
     (S.EXPLANATION, "sk"): PeriodRoute(explanations.cancel, to(S.IDLE)),
@@ -206,14 +229,28 @@ PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (ANY, "st"): PressRoute(team.start_choice, to(S.IDLE, S.INVITE_CODE, S.INSTITUTION_NAME)),
     (S.INSTITUTION_KIND, "ik"): PressRoute(team.institution_kind, to(S.INSTITUTION_REGION)),
     (ANY, "ap"): PressRoute(assignments.picked, group=True),
-    (ANY, "qa"): PressRoute(questions.candidate, group=True),
-    (ANY, "qk"): PressRoute(questions.candidate, group=True),
+    (ANY, "bl"): PeriodRoute(register.list_page, read_only=True),
+    (ANY, "bi"): PeriodRoute(register.open_item, to(S.IDLE)),
+    (ANY, "bs"): PeriodRoute(register.send_file, read_only=True),
+    (ANY, "bt"): PeriodRoute(register.ask_title, to(S.EVIDENCE_TITLE)),
+    (ANY, "bn"): PeriodRoute(register.ask_document, to(S.EVIDENCE_DOCUMENT)),
+    (ANY, "bx"): PeriodRoute(register.ask_link, to(S.EVIDENCE_LINK)),
+    (ANY, "ba"): PeriodRoute(register.link_suggested, to(S.IDLE)),
+    (ANY, "rv"): PeriodRoute(review.open_review, read_only=True),
+    (ANY, "ra"): PeriodRoute(review.verdict, to(S.IDLE, S.REVIEW_NOTE)),
+    (ANY, "rf"): PeriodRoute(review.ask_correction, to(S.EVIDENCE_REPLACE)),
+    (ANY, "cl"): PeriodRoute(checklist.show, read_only=True),
+    (ANY, "ci"): PeriodRoute(checklist.open_item, read_only=True),
+    (ANY, "cs"): PeriodRoute(checklist.tick),
+    (ANY, "ck"): PeriodRoute(checklist.attach),
+    (ANY, "qa"): PressRoute(questions.candidate, group=True, read_only=True),
+    (ANY, "qk"): PressRoute(questions.candidate, group=True, read_only=True),
 }
 STALE = PressRoute(_stale, group=True)
 
 COMMANDS: dict[str, CommandRoute] = {
-    "tanya": CommandRoute(_ask, group=True, keeps_step=True),
-    "bantuan": CommandRoute(_help, group=True, keeps_step=True),
+    "tanya": CommandRoute(_ask, group=True, keeps_step=True, read_only=True),
+    "bantuan": CommandRoute(_help, group=True, keeps_step=True, read_only=True),
     "start": CommandRoute(team.start, to(S.IDLE), group=True),
     "mulai": CommandRoute(navigation.continue_command),
     "ringkasan": CommandRoute(navigation.summary_command),
@@ -228,6 +265,8 @@ COMMANDS: dict[str, CommandRoute] = {
     "penjelasan": CommandRoute(periods.explanation_setting),
     "tugas": CommandRoute(assignments.my_tasks),
     "riwayat": CommandRoute(locking.history),
+    "bukti": CommandRoute(register.command),
+    "revisi": CommandRoute(review.queue),
     "progres": CommandRoute(groups.progress_command, group=True),
     "hubungkan": CommandRoute(groups.link, group=True),
     "putuskan": CommandRoute(groups.unlink, group=True),
@@ -252,6 +291,18 @@ def input_route(state: State, trigger: str) -> Route:
 
 def press_route(state: State, action: str) -> PeriodRoute | PressRoute:
     return PRESSES.get((state, action)) or PRESSES.get((ANY, action)) or STALE
+
+
+def reads_only(event: Event, state: State) -> bool:
+    """Whether the route ``event`` takes in ``state`` only reads (an unknown command is /bantuan)."""
+    if isinstance(event, Command):
+        return COMMANDS.get(event.name, COMMANDS["bantuan"]).read_only
+    if isinstance(event, Press):
+        action = event.data.split(":", 1)[0]
+        return press_route(state, action).read_only
+    if isinstance(event, Text):
+        return input_route(state, "text").read_only
+    return False
 
 
 # --- the diagram --------------------------------------------------------------------------------

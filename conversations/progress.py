@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from conversations.checklist import EvidenceStatus, evidence_status
 from conversations.plan_status import plan_snapshot
 from knowledge.models import Pack
 from knowledge.scoring import Evaluation, evaluate
@@ -53,6 +54,7 @@ class Progress:
     stages: list[StageDates]
     rows: list[Row]
     today: date
+    evidence: EvidenceStatus  # gaps under the claimed levels, reviews, the index of accepted evidence
     plan: Plan
     plan_overdue: dict[int, list[int]]  # owner's user id -> indicators of overdue plan items
 
@@ -111,5 +113,5 @@ async def progress(tx: Session, pack: Pack, institution: Institution, period: Pe
         late = item.due_on is not None and item.due_on < today and levels.get(item.indicator, Decimal(pack.scale.min)) < item.to_level
         if late and item.owner_id is not None:
             plan_overdue.setdefault(item.owner_id, []).append(item.indicator)
-    return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today, plan,
-                    plan_overdue)
+    return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today,
+                    await evidence_status(tx, pack, period), plan, plan_overdue)

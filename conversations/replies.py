@@ -18,6 +18,14 @@ class Button:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the message is its caption): the evidence file kept under ``sha256``."""
+
+    sha256: str
+    file_name: str
+
+
 @dataclass
 class Reply:
     """One message. ``view`` is a template name, or ``"short:<macro>"`` for a one-line message.
@@ -38,6 +46,7 @@ class Reply:
     lang: str | None = None  # for messages to someone else than the sender (nudges)
     # The forum topic to send in: set by the engine on replies in the chat the event came from.
     thread_id: int | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass
@@ -62,10 +71,14 @@ class Outcome:
     lang: str = "id"
     # Institutions whose group summaries should show this change (the transport paces the edits).
     refresh: set[int] = field(default_factory=set)
-    # The officer's live card as stored: a new card replaces it (its buttons are taken off).
+    # The officer's live card before this event: a card shown in another message replaces it (its
+    # buttons are taken off).
     card: CardRef | None = None
     files: list[FileJob] = field(default_factory=list)  # made and sent after the replies
     prepare: bool = False  # files are about to be asked for (the /ekspor menu): load the renderers meanwhile
+    # The update was handled before (Telegram delivered it again): nothing was done now; what was
+    # sent for it is in the outbox.
+    repeated: bool = False
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)

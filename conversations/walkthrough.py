@@ -8,6 +8,7 @@ running index. Every function takes the :class:`Turn` and returns replies; write
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -63,7 +64,9 @@ def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
 
 
 def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | None, explain: int, previous: int) -> list[list[Button]]:
-    """Levels, then penjelasan, criteria and guided mode, then navigation; at most ten buttons.
+    """Levels, then penjelasan, criteria and the evidence checklist, then the guided mode and
+    navigation; at most ten buttons. Where they do not fit (six levels, or a fractional value),
+    "Lewati" goes first (it is in the menu too), then the guided mode (it is in the criteria view).
 
     ``explain`` is the indicator whose penjelasan the ✍️ button opens (the one just answered, when
     the card is headed by a saved answer); ``previous`` is the card the navigation menu goes back to.
@@ -79,17 +82,21 @@ def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | No
     tools = [
         Button("explain", cb.make("xo", period_id, explain, number), {"number": explain, "own": explain == number}),
         Button("criteria", cb.make("cr", period_id, number)),
-        Button("guided", cb.make("gd", period_id, number)),
+        Button("evidence", cb.make("cl", period_id, number, "c")),
     ]
-    navigation = [Button("menu", cb.make("mn", period_id, number, previous))]
-    if len(levels) + len(tools) + 2 <= MAX_BUTTONS:
+    menu = Button("menu", cb.make("mn", period_id, number, previous))
+    room = MAX_BUTTONS - len(levels) - len(tools) - 1
+    navigation = [menu]
+    if room >= 1:
+        navigation.insert(0, Button("guided", cb.make("gd", period_id, number)))
+    if room >= 2:
         navigation.append(Button("next", cb.make("nx", period_id, number)))
     return [levels, tools, navigation]
 
 
 async def card(
     turn: Turn, period: Period, pack: Pack, number: int, *, edit: bool = False, saved: Saved | None = None,
-    explained: int | None = None, previous: int | None = None,
+    explained: int | None = None, previous: int | None = None, answered: int | None = None,
 ) -> Reply:
     """The card of indicator ``number``; also moves the officer there (and ends any awaited input).
 
@@ -97,7 +104,7 @@ async def card(
     """
     ind = pack.indicator(number)
     answer = await turn.tx.answers.get(period.id, number)
-    answered = await turn.tx.answers.count(period.id)
+    answered = await turn.tx.answers.count(period.id) if answered is None else answered  # how many, when the caller knows
     files = await turn.tx.evidence.for_answer(period.id, number)
     turn.move(period_id=period.id, institution_id=period.institution_id, indicator=number)
     turn.leave()
@@ -157,7 +164,8 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
     answer = await turn.tx.answers.save(
         period_id=period.id, indicator=number, level=value, explanation=existing.explanation if existing else None, by=turn.user_id,
     )
-    evaluation = evaluate(pack, await turn.tx.answers.levels(period.id))
+    levels = await turn.tx.answers.levels(period.id)
+    evaluation = evaluate(pack, levels)
     saved = Saved(ind, value, level_name(pack, ind, value), evaluation)
     next_level = int(value) + 1
     toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0,
@@ -168,7 +176,7 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
         turn.move(period_id=period.id, institution_id=period.institution_id, indicator=number)
         turn.enter(Explanation(period_id=period.id, indicator=number, level=value))
         return outcome.add(explanation_input(pack, period, ind, answer, saved=saved, edit=edit))
-    return outcome.add(await next_card(turn, period, pack, after=number, edit=edit, saved=saved))
+    return outcome.add(await next_card(turn, period, pack, after=number, edit=edit, saved=saved, levels=levels))
 
 
 def explanation_input(pack: Pack, period: Period, ind: Indicator, answer: Answer, *, saved: Saved | None = None,
@@ -185,20 +193,31 @@ def explanation_input(pack: Pack, period: Period, ind: Indicator, answer: Answer
 
 
 async def next_card(turn: Turn, period: Period, pack: Pack, after: int | None, *, edit: bool = False, saved: Saved | None = None,
-                    explained: int | None = None) -> Reply:
+                    explained: int | None = None, levels: Mapping[int, Decimal] | None = None) -> Reply:
     """The next unanswered indicator: the officer's own assignments first (in order), then the rest
     after ``after`` (wrapping); the summary when all are answered."""
-    answered = set(await turn.tx.answers.levels(period.id))
+    answered = set(await turn.tx.answers.levels(period.id) if levels is None else levels)  # ``levels``: read in this turn already
     mine = [a.indicator for a in await turn.tx.assignments.for_user(period.id, turn.user_id) if after is None or a.indicator > after]
     numbers = [i.number for i in pack.indicators]
     start = 0 if after is None else numbers.index(after) + 1
     for number in mine + numbers[start:] + numbers[:start]:
         if number not in answered:
-            return await card(turn, period, pack, number, edit=edit, saved=saved, explained=explained, previous=after)
+            return await card(turn, period, pack, number, edit=edit, saved=saved, explained=explained, previous=after,
+                              answered=len(answered))
     turn.leave()
     reply = await headline(turn, period, pack, saved=saved)
     reply.edit = edit
     return reply
+
+
+def paging(action: str, period_id: int, page: int, pages: int) -> list[Button]:
+    """◀ ▶ of a paged list whose button ``action`` takes (period, page)."""
+    buttons = []
+    if page > 0:
+        buttons.append(Button("page_prev", cb.make(action, period_id, page - 1)))
+    if page < pages - 1:
+        buttons.append(Button("page_next", cb.make(action, period_id, page + 1)))
+    return buttons
 
 
 async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, edit: bool) -> Reply:
@@ -215,13 +234,8 @@ async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, e
             row = []
     if row:
         rows.append(row)
-    paging = []
-    if page > 0:
-        paging.append(Button("page_prev", cb.make("ls", period.id, page - 1)))
-    if page < pages - 1:
-        paging.append(Button("page_next", cb.make("ls", period.id, page + 1)))
-    if paging:
-        rows.append(paging)
+    if pages > 1:
+        rows.append(paging("ls", period.id, page, pages))
     return Reply(
         "list",
         {"pack": pack, "items": items, "answers": answers, "answered": len(answers), "page": page, "pages": pages},

@@ -33,19 +33,27 @@ class AnswerRecord:
 
 
 @dataclass(frozen=True)
-class EvidenceItem:
-    """A file kept as bukti dukung of one or more indicators."""
+class Review:
+    """A lead's review of an item for one indicator (``storage.models.ReviewStatus``'s values)."""
 
-    code: str  # "B7": how the indicator lists and the evidence sheet refer to it
-    name: str
+    indicator: int
+    status: str  # pending, accepted, revision, rejected, replaced
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """An item of the evidence register supporting one or more indicators of the period."""
+
+    code: str  # "B-007": the register's code, how the indicator lists and the evidence sheet refer to it
+    name: str  # its title, else its file name
     kind: str  # document, photo
     size: int | None
     indicators: tuple[int, ...]
     uploaded_by: str | None
     uploaded_at: datetime
     caption: str | None = None
-    status: str | None = None  # the review: accepted, revision, rejected (None: not reviewed)
-    note: str | None = None  # the reviewer's note
+    reviews: tuple[Review, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -224,8 +224,8 @@ def _evidence(sheet: Any, snapshot: Snapshot, w: Words, f: _Formats) -> None:
         sheet.write_string(row, 5, item.uploaded_by or "", f.cell)
         sheet.write_datetime(row, 6, _plain(item.uploaded_at), f.moment)
         sheet.write_string(row, 7, item.caption or "", f.text)
-        sheet.write_string(row, 8, item.status or "", f.cell)
-        sheet.write_string(row, 9, item.note or "", f.text)
+        sheet.write_string(row, 8, "; ".join(f"{r.indicator}: {_review(r.status, w)}" for r in item.reviews), f.text)
+        sheet.write_string(row, 9, "; ".join(f"{r.indicator}: {r.note}" for r in item.reviews if r.note), f.text)
     if not snapshot.evidence:
         sheet.write_string(1, 0, w.text("report.evidence_none"), f.note)
     sheet.freeze_panes(1, 0)
@@ -276,3 +276,11 @@ def _status(entry: PlanEntry, w: Words) -> str:
     if entry.done:
         return w.text("report.plan.status_done")
     return w.text("report.plan.status_late") if entry.overdue else w.text("report.plan.status_open")
+
+
+def _review(status: str, w: Words) -> str:
+    return {
+        "pending": w.text("report.review.pending"), "accepted": w.text("report.review.accepted"),
+        "revision": w.text("report.review.revision"), "rejected": w.text("report.review.rejected"),
+        "replaced": w.text("report.review.replaced"),
+    }.get(status, status)

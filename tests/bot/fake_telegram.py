@@ -7,7 +7,8 @@ files) and read what the bot sent from :attr:`FakeTelegram.messages`.
 
 Telegram's own limits are enforced so a bot bug shows up as the error Telegram would return:
 4096 characters per message, 64 bytes of callback data, well-formed HTML in HTML parse mode,
-"message is not modified" for an edit that changes nothing.
+"message is not modified" for an edit that changes nothing, and files of at most 20 MB for a bot
+to download (``getFile``, then ``GET /file/bot<token>/<file_path>``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import html.parser
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,7 @@ from aiohttp import web
 BOT_ID = 777000111
 BOT_USERNAME = "spbe_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token-not-real"
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file a bot may download through the Bot API
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote", "span"}
 
 
@@ -83,9 +86,9 @@ class Message:
     edits: int = 0
     kind: str = "text"
     file_name: str | None = None
-    thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
-    content: bytes | None = None  # the bytes of a document or photo the bot uploaded
+    file_content: bytes | None = None  # of a document or photo the bot sent
     media_group: str | None = None  # the album a photo was sent in
+    thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -99,6 +102,17 @@ class Message:
             if label in text:
                 return data
         raise AssertionError(f"no button {label!r} in {[t for t, _ in self.buttons]}\n{self.text}")
+
+
+@dataclass
+class FakeFile:
+    """A file a user sent: its content (None for a file too big to download, never made) and size."""
+
+    file_id: str
+    unique_id: str
+    size: int
+    content: bytes | None
+    path: str = ""
 
 
 @dataclass
@@ -127,9 +141,18 @@ class FakeTelegram:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, dict] = {}
         self.application: Any = None
-        self.fail_next: dict[str, ApiError] = {}
+        # What else "processed" waits for, after the update's handler: the bot's chat lanes.
+        self.idle: Callable[[], Awaitable[None]] | None = None
+        # Called as each request arrives, before Telegram acts on it (a crash test kills the bot
+        # there); while ``dead``, requests are dropped, as if the process had died before sending them.
+        self.on_request: Callable[[str, dict], None] | None = None
+        self.dead = False
+        self._activity = asyncio.Condition()
         self.chat_actions: list[tuple[int, str]] = []  # (chat id, action) of every sendChatAction
-        self._called = asyncio.Condition()  # notified after every API call: see wait_for
+        self.fail_next: dict[str, ApiError] = {}
+        self.files: dict[str, FakeFile] = {}  # by file id: what users sent, for getFile and the download
+        self.downloads: list[str] = []  # file paths the bot downloaded
+        self._file_paths = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -139,6 +162,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -156,10 +180,26 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}/bot"
 
     async def _handle(self, request: web.Request) -> web.Response:
+        try:
+            return await self._respond(request)
+        finally:
+            async with self._activity:
+                self._activity.notify_all()
+
+    async def _respond(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
+        dropped = web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
+        if self.dead:
+            return dropped
+        if method == "getUpdates":  # Telegram takes the offset's confirmation as the request arrives
+            await self._confirm(int(params.get("offset", 0) or 0))
+        if self.on_request is not None:
+            self.on_request(method, params)
+        if self.dead:  # checked again after every await above: nothing from a killed bot acts after the kill
+            return dropped
         self.calls.append((method, params))
         handler = getattr(self, f"api_{method}", None)
         try:
@@ -172,24 +212,33 @@ class FakeTelegram:
             body: dict[str, Any] = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
-            await self._notify()
             return web.json_response(body, status=exc.code)
-        await self._notify()
         return web.json_response({"ok": True, "result": result})
 
-    async def _notify(self) -> None:
-        async with self._called:
-            self._called.notify_all()
+    async def until(self, condition: Callable[[], bool], timeout: float = 10) -> None:
+        """Wait until ``condition()`` holds, checked after every request the bot makes and every push."""
 
-    async def wait_for(self, condition: Any, timeout: float = 20) -> None:
-        """Wait until ``condition()`` holds, checked after every call the bot makes (for work the
-        bot does in the background, such as making a file after its reply)."""
+        async def check() -> None:
+            async with self._activity:
+                await self._activity.wait_for(condition)
 
-        async def holds() -> None:
-            async with self._called:
-                await self._called.wait_for(condition)
+        await asyncio.wait_for(check(), timeout)
 
-        await asyncio.wait_for(holds(), timeout)
+    @property
+    def confirmed(self) -> int:
+        """The newest update id Telegram may forget: the bot confirmed it and every earlier one."""
+        return self._confirmed
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's content, at the path getFile gave for it."""
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        path = request.match_info["path"]
+        for file in self.files.values():
+            if file.path == path and file.content is not None:
+                self.downloads.append(path)
+                return web.Response(body=file.content, content_type="application/octet-stream")
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -197,14 +246,10 @@ class FakeTelegram:
             params.update(await request.json())
         elif request.can_read_body:
             form = await request.post()
-            files: dict[str, tuple[str, bytes]] = {}
             for key, value in form.items():
-                if hasattr(value, "filename"):  # an uploaded file: its name as the value, its bytes kept aside
-                    files[key] = (value.filename, value.file.read())
-                    params[key] = value.filename
-                else:
-                    params[key] = value
-            params["_files"] = files
+                if hasattr(value, "filename"):  # an uploaded file: its name, and its content beside it
+                    params[f"{key}:content"] = value.file.read()
+                params[key] = value.filename if hasattr(value, "filename") else value
         for key in ("reply_markup", "commands", "scope", "allowed_updates", "results", "media"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
@@ -218,6 +263,8 @@ class FakeTelegram:
         async with self._new_update:
             self._updates.append(update)
             self._new_update.notify_all()
+        async with self._activity:
+            self._activity.notify_all()
         return update_id
 
     async def processed(self, update_id: int, timeout: float = 10) -> None:
@@ -229,15 +276,22 @@ class FakeTelegram:
 
         await asyncio.wait_for(confirmed(), timeout)
         await asyncio.wait_for(self.application.update_queue.join(), timeout)
+        if self.idle is not None:
+            await asyncio.wait_for(self.idle(), timeout)
+
+    async def _confirm(self, offset: int) -> None:
+        """Asking from ``offset`` confirms every earlier update: Telegram forgets them. Until then an
+        update is delivered again by every getUpdates, to a restarted bot too."""
+        async with self._confirmed_changed:
+            self._confirmed = max(self._confirmed, offset - 1)
+            self._confirmed_changed.notify_all()
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        async with self._activity:
+            self._activity.notify_all()
 
     async def api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset", 0) or 0)
         timeout = min(float(params.get("timeout", 0) or 0), 2.0)
-        async with self._confirmed_changed:
-            # Asking from `offset` confirms every earlier update: PTB queued them before asking again.
-            self._confirmed = max(self._confirmed, offset - 1)
-            self._confirmed_changed.notify_all()
-        self._updates = [u for u in self._updates if u["update_id"] >= offset]
         async with self._new_update:
             if not self._updates and timeout:
                 with contextlib.suppress(TimeoutError):
@@ -264,6 +318,8 @@ class FakeTelegram:
         return True
 
     async def api_answerCallbackQuery(self, params: dict) -> bool:
+        if any(a["callback_query_id"] == params["callback_query_id"] for a in self.callback_answers):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(params)
         return True
 
@@ -281,6 +337,15 @@ class FakeTelegram:
                 raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.inline_answers.append(params)
         return True
+
+    async def api_getFile(self, params: dict) -> dict:
+        file = self.files.get(str(params.get("file_id")))
+        if file is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if file.size > DOWNLOAD_LIMIT:
+            raise ApiError(400, "Bad Request: file is too big")
+        file.path = file.path or f"documents/file_{next(self._file_paths)}"
+        return {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_size": file.size, "file_path": file.path}
 
     async def api_sendChatAction(self, params: dict) -> bool:
         if params.get("action") not in {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
@@ -309,8 +374,8 @@ class FakeTelegram:
         if message.kind == "text":
             body["text"] = message.text
         elif message.kind == "photo":
-            body["photo"] = [{"file_id": f"photo-{message.message_id}", "file_unique_id": f"p{message.message_id}", "width": 1080,
-                              "height": 810}]
+            body["photo"] = [{"file_id": f"photo-{message.message_id}", "file_unique_id": f"p{message.message_id}", "width": 900,
+                              "height": 675}]
             body["media_group_id"] = message.media_group
             body["caption"] = message.text
         else:
@@ -369,14 +434,11 @@ class FakeTelegram:
 
     async def api_sendDocument(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
-        self._check_chat(chat_id)
         caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
         thread = self._thread(chat_id, params)
-        name, content = params.get("_files", {}).get("document", (str(params.get("document")), None))
-        if content is not None and not content:
-            raise ApiError(400, "Bad Request: file must be non-empty")
         message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),
-                          params.get("reply_markup"), kind="document", file_name=name, thread_id=thread, content=content)
+                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")), thread_id=thread,
+                          file_content=params.get("document:content"))
         self.messages.append(message)
         return self._message_json(message)
 
@@ -389,17 +451,17 @@ class FakeTelegram:
         media = params.get("media") or []
         if not 2 <= len(media) <= 10:
             raise ApiError(400, "Bad Request: wrong number of media in the album")
-        files = params.get("_files", {})
         group = f"album-{len(self.messages)}"
         sent = []
         for item in media:
-            reference = str(item.get("media", ""))
-            name, content = files.get(reference.removeprefix("attach://"), (reference, None))
+            name = str(item.get("media", "")).removeprefix("attach://")
+            content = params.get(f"{name}:content")
             if content is None:
                 raise ApiError(400, "Bad Request: failed to get HTTP URL content")
             caption, raw = self._text(item, "caption") if item.get("caption") else ("", "")
             message = Message(chat_id, self._next_message_id(chat_id), caption, raw, item.get("parse_mode"), None,
-                              kind=str(item.get("type", "photo")), file_name=name, thread_id=thread, content=content, media_group=group)
+                              kind=str(item.get("type", "photo")), file_name=params.get(name, name), thread_id=thread,
+                              file_content=content, media_group=group)
             self.messages.append(message)
             sent.append(self._message_json(message))
         return sent
@@ -528,6 +590,10 @@ class FakeUser:
         self.username = username or first_name.lower()
         telegram.users[user_id] = {"first_name": first_name}
         self._message_ids = itertools.count(100_000)
+        # False: what the user sends is only queued for the bot, not waited for (a backlog, a bot in
+        # another process); ``last_update_id`` names it.
+        self.waits = True
+        self.last_update_id = 0
 
     def _from(self) -> dict:
         return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username, "language_code": self.language}
@@ -536,8 +602,9 @@ class FakeUser:
         return self.telegram._chat_json(chat_id if chat_id is not None else self.id)
 
     async def _send(self, update: dict) -> None:
-        update_id = await self.telegram.push(update)
-        await self.telegram.processed(update_id)
+        update_id = self.last_update_id = await self.telegram.push(update)
+        if self.waits:
+            await self.telegram.processed(update_id)
 
     def _message(self, chat_id: int | None, **content: Any) -> dict:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(),
@@ -588,21 +655,39 @@ class FakeUser:
                    "is_video": False}
         await self._send({"message": self._message(chat_id, sticker=sticker)})
 
-    async def send_photo(self, chat_id: int | None = None, caption: str | None = None) -> None:
-        photo = [{"file_id": "photo-1", "file_unique_id": "ph1", "width": 90, "height": 90, "file_size": 1200}]
-        content: dict[str, Any] = {"photo": photo}
-        if caption:
-            content["caption"] = caption
-        await self._send({"message": self._message(chat_id, **content)})
+    def _file(self, file_id: str, unique_id: str, content: bytes | None, size: int | None) -> FakeFile:
+        """A file this user sends: ``size`` alone (without content) for one too big to download."""
+        file = FakeFile(file_id, unique_id, size if size is not None else len(content or b""), content)
+        self.telegram.files[file_id] = file
+        return file
 
-    async def send_document(self, file_name: str, size: int = 2048, caption: str | None = None, chat_id: int | None = None,
-                            mime: str = "application/pdf") -> None:
-        document = {"file_id": f"doc-{file_name}", "file_unique_id": f"u-{file_name}", "file_name": file_name, "mime_type": mime,
-                    "file_size": size}
-        content: dict[str, Any] = {"document": document}
+    async def send_photo(self, chat_id: int | None = None, caption: str | None = None, content: bytes = b"\xff\xd8 photo of the meeting",
+                         file_id: str = "photo-1", unique_id: str = "ph1") -> None:
+        """A photo, as Telegram sends one: its sizes, the largest last (the bot keeps that one)."""
+        file = self._file(file_id, unique_id, content, None)
+        self._file(f"{file_id}-thumb", f"{unique_id}-thumb", content[:8], None)
+        photo = [{"file_id": f"{file_id}-thumb", "file_unique_id": f"{unique_id}-thumb", "width": 9, "height": 9, "file_size": 8},
+                 {"file_id": file_id, "file_unique_id": unique_id, "width": 90, "height": 90, "file_size": file.size}]
+        message: dict[str, Any] = {"photo": photo}
         if caption:
-            content["caption"] = caption
-        await self._send({"message": self._message(chat_id, **content)})
+            message["caption"] = caption
+        await self._send({"message": self._message(chat_id, **message)})
+
+    async def send_document(self, file_name: str, size: int | None = None, caption: str | None = None, chat_id: int | None = None,
+                            mime: str = "application/pdf", content: bytes | None = None, file_id: str | None = None,
+                            unique_id: str | None = None, tell_size: bool = True) -> None:
+        """A document; its content is made from its name unless given, and ``size`` alone stands for a
+        file too big to download. ``tell_size=False``: Telegram's message does not say its size."""
+        if content is None and size is None:
+            content = f"%PDF-1.4 {file_name}".encode()
+        file = self._file(file_id or f"doc-{file_name}", unique_id or f"u-{file_name}", content, size)
+        document = {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_name": file_name, "mime_type": mime}
+        if tell_size:
+            document["file_size"] = file.size
+        message: dict[str, Any] = {"document": document}
+        if caption:
+            message["caption"] = caption
+        await self._send({"message": self._message(chat_id, **message)})
 
     def wrote(self, chat_id: int, text: str) -> dict:
         """A message this user wrote in a group, which the bot does not see (privacy mode); for replies."""
@@ -616,7 +701,8 @@ class FakeUser:
         assert len(self.telegram.inline_answers) == answered + 1, "the inline query was not answered"
         return self.telegram.inline_answers[-1]["results"]
 
-    async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> None:
+    async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> str:
+        """Press a button of ``message`` (by its label, or ``data=True``: by its callback data); the query's id."""
         callback_data = label_or_data if data else message.button(label_or_data)
         query = {
             "id": f"cq{self.id}{next(self._message_ids)}",
@@ -626,6 +712,7 @@ class FakeUser:
             "message": self.telegram._message_json(message),
         }
         await self._send({"callback_query": query})
+        return query["id"]
 
     def last(self) -> Message:
         return self.telegram.last(self.id)

@@ -44,7 +44,7 @@ async def arrive(bot: BotRun, chat_id: int, kind: str = "document", count: int =
         files = [m for m in bot.telegram.chat_messages(chat_id) if m.kind == kind]
         return len(files) >= count and status(bot, chat_id).text.startswith("✅")
 
-    await bot.telegram.wait_for(there, timeout=60)  # the first file of a run also builds matplotlib's font list
+    await bot.telegram.until(there, timeout=60)  # the first file of a run also builds matplotlib's font list
     return [m for m in bot.telegram.chat_messages(chat_id) if m.kind == kind]
 
 
@@ -63,7 +63,7 @@ async def test_an_officer_gets_the_pdf_with_progress_shown(bot: BotRun, operator
     (document,) = await arrive(bot, officer.id)
     assert document.file_name.startswith("laporan-penilaian-mandiri_pemerintah-kabupaten-contoh_") and document.file_name.endswith(".pdf")
     assert "simulasi" in document.text  # the caption
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(document.content)).pages)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(document.file_content)).pages)
     period = await period_of(bot, officer.id)
     index = evaluate(bot.engine.packs.get(period.framework), await bot.engine.db.read.answers.levels(period.id)).index
     assert index is not None and f"{index.value}".replace(".", ",") in text
@@ -86,11 +86,11 @@ async def test_the_chat_action_repeats_until_the_file_is_ready(bot: BotRun, oper
     bot.transport.files.action_seconds = 0.01
     await officer.send("/ekspor")
     await officer.press(officer.last(), "CSV")
-    await bot.telegram.wait_for(lambda: bot.telegram.chat_actions.count((officer.id, "upload_document")) >= 3)
+    await bot.telegram.until(lambda: bot.telegram.chat_actions.count((officer.id, "upload_document")) >= 3)
     assert not documents(bot, officer.id)  # still being made, and the chat still shows it
     ready.set()
     (document,) = await arrive(bot, officer.id)
-    assert document.content.startswith(b"\xef\xbb\xbf") and document.file_name.endswith(".csv")
+    assert document.file_content.startswith(b"\xef\xbb\xbf") and document.file_name.endswith(".csv")
     seen = bot.telegram.chat_actions.count((officer.id, "upload_document"))
     await officer.send("/bantuan")  # later calls: the chat action stopped with the file
     assert bot.telegram.chat_actions.count((officer.id, "upload_document")) == seen
@@ -102,7 +102,7 @@ async def test_grafik_sends_one_album_of_two_charts(bot: BotRun, operator: FakeU
     photos = await arrive(bot, officer.id, "photo", 2)
     assert len(photos) == 2 and photos[0].media_group == photos[1].media_group is not None
     for photo in photos:
-        assert Image.open(io.BytesIO(photo.content)).size == (900, 675)
+        assert Image.open(io.BytesIO(photo.file_content)).size == (900, 675)
     assert (officer.id, "upload_photo") in bot.telegram.chat_actions
 
 
@@ -117,7 +117,7 @@ async def test_a_linked_groups_lead_sends_to_the_group_or_privately(bot: BotRun,
     where = bot.telegram.last(GROUP)
     await lead.press(where, "Ke chat pribadi saya")
     (private,) = await arrive(bot, lead.id)
-    assert private.file_name.startswith("berita-acara_") and private.content[:2] == b"PK"
+    assert private.file_name.startswith("berita-acara_") and private.file_content[:2] == b"PK"
     assert not documents(bot, GROUP)
     await lead.press(where, "Ke grup ini")
     (shared,) = await arrive(bot, GROUP)
@@ -132,7 +132,7 @@ async def test_a_private_delivery_to_someone_the_bot_cannot_write_is_told_in_the
     await lead.press(bot.telegram.last(GROUP), "Lembar kerja")
     bot.telegram.fail_next["sendMessage"] = ApiError(403, "Forbidden: bot can't initiate conversation with a user")
     await lead.press(bot.telegram.last(GROUP), "Ke chat pribadi saya")
-    await bot.telegram.wait_for(lambda: "belum bisa mengirim pesan pribadi" in bot.telegram.last(GROUP).text)
+    await bot.telegram.until(lambda: "belum bisa mengirim pesan pribadi" in bot.telegram.last(GROUP).text)
     assert not documents(bot, lead.id) and not documents(bot, GROUP)
 
 
@@ -146,7 +146,7 @@ async def test_a_file_that_cannot_be_made_is_told_in_the_status(bot: BotRun, ope
     monkeypatch.setattr(exports.jobs, "make", broken)
     await officer.send("/ekspor")
     await officer.press(officer.last(), "Lembar kerja")
-    await bot.telegram.wait_for(lambda: status(bot, officer.id).text.startswith("⚠️"))
+    await bot.telegram.until(lambda: status(bot, officer.id).text.startswith("⚠️"))
     assert "gagal" in status(bot, officer.id).text and not documents(bot, officer.id)
     await officer.send("/ringkasan")  # and the bot goes on
     assert "Indeks" in officer.last().text

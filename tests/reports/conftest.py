@@ -15,6 +15,7 @@ from conversations.exports import snapshot
 from knowledge.packs import PackRegistry
 from reports.snapshot import Snapshot
 from storage import open_database
+from tests.conversations.conftest import clock, engine  # noqa: F401  (fixtures: the engine on a fresh database)
 
 PACKS = PackRegistry.load()
 MADE_AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10.00 WIB

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storage import Database, open_database
+from tests.s3 import moto_server, s3  # noqa: F401  (fixtures: an S3 endpoint on 127.0.0.1)
 
 
 @pytest.fixture
@@ -58,3 +59,4 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
