@@ -48,6 +48,15 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def warm_up() -> None:
+    """Draw a tiny polar chart with text: loads matplotlib, its Agg backend and its fonts."""
+    figure = _figure()
+    figure.set_size_inches(1, 1)
+    axes = figure.add_subplot(projection="polar")
+    axes.set_title("0,00", fontsize=7, fontweight="bold")
+    _png(figure)
+
+
 def radar(snapshot: Snapshot, words: Words) -> bytes:
     """The aspects' values on a radar (unanswered indicators at the lowest level, as projected)."""
     pack, w = snapshot.pack, words

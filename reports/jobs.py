@@ -70,12 +70,11 @@ def file_name(kind: str, snapshot: Snapshot, words: Words, part: str = "") -> st
 
 
 def prepare() -> None:
-    """Load what the PDF report needs (matplotlib, fpdf2: about a second on a cold process), so a
-    file asked for a few seconds later does not wait for the imports."""
-    from matplotlib.backends import backend_agg  # noqa: F401
-    from matplotlib.projections import polar  # noqa: F401
+    """Load what the PDF report needs (matplotlib, fpdf2: about a second on a cold process) and draw
+    one small chart (matplotlib's fonts), so a file asked for a few seconds later does not wait."""
+    from reports import charts, minutes, pdf, workbook  # noqa: F401
 
-    from reports import minutes, pdf, workbook  # noqa: F401
+    charts.warm_up()
 
 
 def make(kind: str, snapshot: Snapshot, words: Words, options: Options | None = None) -> Iterator[str | ReportFile]:

@@ -170,3 +170,11 @@ def test_report_texts_are_plain_text() -> None:
         assert len(texts) > 100
         for key, text in texts.items():
             assert not re.search(r"</?[a-z]+>|&[a-z]+;", text), f"{lang} {key}: {text!r}"
+
+
+def test_prepare_loads_the_renderers_ahead() -> None:
+    """What the bot runs in a worker thread while the /ekspor menu is shown."""
+    import sys
+
+    jobs.prepare()
+    assert {"matplotlib.backends.backend_agg", "fpdf", "xlsxwriter", "reports.pdf"} <= set(sys.modules)
