@@ -72,7 +72,10 @@ def file_name(kind: str, snapshot: Snapshot, words: Words, part: str = "") -> st
 def prepare() -> None:
     """Load what the PDF report needs (matplotlib, fpdf2: about a second on a cold process) and draw
     one small chart (matplotlib's fonts), so a file asked for a few seconds later does not wait."""
-    from reports import charts, minutes, pdf, workbook  # noqa: F401
+    import fpdf  # noqa: F401
+    import xlsxwriter  # noqa: F401
+
+    from reports import charts
 
     charts.warm_up()
 

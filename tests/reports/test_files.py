@@ -177,4 +177,4 @@ def test_prepare_loads_the_renderers_ahead() -> None:
     import sys
 
     jobs.prepare()
-    assert {"matplotlib.backends.backend_agg", "fpdf", "xlsxwriter", "reports.pdf"} <= set(sys.modules)
+    assert {"matplotlib.backends.backend_agg", "fpdf", "xlsxwriter", "reports.charts"} <= set(sys.modules)
