@@ -4,10 +4,9 @@ reminders after a restart, final answers, member management, and every refusal."
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.transport import GroupPacer
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
 from tests.bot.teams import card_number, invite, team
@@ -97,17 +96,6 @@ async def test_the_summary_is_one_message_edited_in_place(bot: BotRun, operator:
     pack = bot.engine.packs.get("spbe-2020")
     assert not [n for n in (1, 2, 40) if pack.indicator(n).short_name in text]  # no per-indicator details in the group
     assert len(bot.telegram.chat_messages(GROUP)) == posted
-
-
-def test_the_pacer_allows_one_summary_edit_per_interval_per_group() -> None:
-    now = [1000.0]
-    pacer = GroupPacer(30, clock=lambda: now[0])
-    assert pacer.wait(1) == 0
-    pacer.mark(1)
-    now[0] += 10
-    assert pacer.wait(1) == 20 and pacer.wait(2) == 0
-    now[0] += 20
-    assert pacer.wait(1) == 0
 
 
 async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, operator: FakeUser) -> None:
@@ -263,14 +251,17 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, ope
 
 
 async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun, operator: FakeUser) -> None:
+    """The pace is kept in the database (every replica keeps it), with the engine's clock."""
     _lead, budi, _ = await linked_team(bot, operator)
-    now = [5000.0]
-    bot.transport.pacer = GroupPacer(30, clock=lambda: now[0])
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
+    bot.set_clock(start)
+    bot.transport.summary_every = timedelta(seconds=30)
     message = summary(bot)
     await budi.send("/mulai")
     await answer(budi, bot, 4)
     edits = message.edits
     assert "Terjawab 1/47" in message.text
+    assert (await bot.engine.db.read.groups.get(GROUP)).summary_shown_at == start
     await answer(budi, bot, 3)  # within 30 s: the edit waits in the job queue
     assert message.edits == edits and "Terjawab 1/47" in message.text
     jobs = bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")
@@ -278,8 +269,13 @@ async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun,
     await answer(budi, bot, 2)  # still one pending edit, not one per answer
     assert len(bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")) == 1
     jobs[0].schedule_removal()
-    now[0] += 30
-    await bot.transport.refresh_chat(GROUP, bot.application)  # what the job does when it runs
+    bot.set_clock(start + timedelta(seconds=29))
+    await jobs[0].run(bot.application)  # what the job does when it runs, a second early (another clock): again later
+    assert message.edits == edits and len(bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")) == 1
+    bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")[0].schedule_removal()
+    bot.set_clock(start + timedelta(seconds=30))
+    await jobs[0].run(bot.application)
+    await bot.transport.lanes.join()
     assert "Terjawab 3/47" in message.text and message.edits == edits + 1
 
 
