@@ -217,6 +217,8 @@ class Database:
             statements(self._reader).execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise translate(exc, "the database does not answer") from exc
+        except ValueError as exc:  # aiosqlite: the connection is closed
+            raise StorageError(f"the database does not answer: {exc}") from exc
 
     async def _rollback(self) -> None:
         """Undo the writer's open transaction, if one is still open; log, never raise, a failure.
