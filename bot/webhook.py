@@ -169,12 +169,13 @@ def _signals_end_the_server() -> Any:
             signal.signal(sig, handler)
 
 
-async def serve(settings: Settings, allowed_updates: Sequence[str]) -> None:
+async def serve(settings: Settings, allowed_updates: Sequence[str], *, rate_limit: bool = True) -> None:
     """Run the bot in webhook mode until SIGTERM or SIGINT; a start that cannot succeed raises
-    :class:`StartFailure` (or what ``run_polling`` would raise) before anything is served."""
+    :class:`StartFailure` (or what ``run_polling`` would raise) before anything is served.
+    ``rate_limit``: as :func:`bot.app.build_application` (off only for measurements)."""
     sock = listen(settings.webhook_listen, settings.webhook_port)
     try:
-        application = build_application(settings)
+        application = build_application(settings, rate_limit=rate_limit)
         receiver = WebhookReceiver(application, settings.webhook_path, settings.webhook_secret_token)
         async with running(application):
             await set_webhook(application, settings, allowed_updates)

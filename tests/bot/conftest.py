@@ -120,17 +120,24 @@ def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
     )
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
+@contextlib.asynccontextmanager
+async def running_bot(directory: Path, *, rate_limit: bool = False, **settings: object) -> AsyncIterator[BotRun]:
+    """A fake Bot API and the bot on a fresh database in ``directory``, with ``settings`` changed."""
     telegram = FakeTelegram()
     await telegram.start()
-    run = BotRun(telegram, settings_for(telegram, tmp_path))
+    run = BotRun(telegram, settings_for(telegram, directory).model_copy(update=settings), rate_limit=rate_limit)
     await run.start()
     try:
         yield run
     finally:
         await run.stop()
         await telegram.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
+    async with running_bot(tmp_path) as run:
+        yield run
 
 
 @pytest.fixture

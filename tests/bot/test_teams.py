@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.bot.conftest import BotRun
-from tests.bot.fake_telegram import FakeUser, Message
+from tests.bot.fake_telegram import ApiError, FakeUser, Message
 from tests.bot.teams import card_number, invite, team
 
 GROUP = -100200300
@@ -176,6 +176,28 @@ async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotR
 
     await lead.send("/pengingat mati", chat_id=GROUP)
     assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 9, 8, 0, tzinfo=JAKARTA)) == 0
+
+
+async def test_a_reminder_claimed_but_not_sent_before_a_stop_is_sent_after_the_restart_once(bot: BotRun, operator: FakeUser) -> None:
+    """Claimed and kept in the outbox in one transaction: the digest the network refused goes out
+    when the bot is back (at least once), and the claim keeps it from being built and sent again."""
+    lead, budi, _ = await linked_team(bot, operator)
+    bot.set_clock(datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA))
+    await lead.send("/tugaskan 1-3 @budi 2026-12-02", chat_id=GROUP)
+    await lead.send("/pengingat 08:00", chat_id=GROUP)
+    before = len(bot.telegram.chat_messages(GROUP))
+    bot.telegram.fail_next["sendMessage"] = ApiError(502, "Bad Gateway")  # the first message, the digest, is refused
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 0, tzinfo=JAKARTA)) == 2
+    assert len(bot.telegram.chat_messages(GROUP)) == before and "sudah lewat tenggat" in budi.last().text
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 1, tzinfo=JAKARTA)) == 0  # claimed
+    await bot.restart()
+    await bot.telegram.until(lambda: len(bot.telegram.chat_messages(GROUP)) == before + 1)
+    await bot.transport.lanes.join()
+    assert "Pengingat harian" in bot.telegram.last(GROUP).text
+    assert len([m for m in bot.telegram.chat_messages(budi.id) if "sudah lewat tenggat" in m.text]) == 1
+    await bot.restart()  # marked sent: not again
+    await lead.send("/bantuan", chat_id=GROUP)
+    assert len([m for m in bot.telegram.chat_messages(GROUP) if "Pengingat harian" in m.text]) == 1
 
 
 async def test_final_answers_locked_reopened_and_traced(bot: BotRun, operator: FakeUser) -> None:

@@ -19,7 +19,7 @@ from bot.runtime import StartFailure
 from bot.webhook import listen, serve
 from conversations import callbacks as cb
 from storage.errors import StorageError
-from tests.bot.conftest import BotRun, settings_for
+from tests.bot.conftest import BotRun, running_bot, settings_for
 from tests.bot.fake_telegram import FakeTelegram, FakeUser
 from tests.bot.teams import card_number, period_of, team
 
@@ -29,15 +29,8 @@ GROUP = -100500600
 
 @pytest.fixture
 async def webhook_bot(tmp_path: Path) -> AsyncIterator[BotRun]:
-    telegram = FakeTelegram()
-    await telegram.start()
-    run = BotRun(telegram, settings_for(telegram, tmp_path).model_copy(update={"webhook_url": URL}))
-    await run.start()
-    try:
+    async with running_bot(tmp_path, webhook_url=URL) as run:
         yield run
-    finally:
-        await run.stop()
-        await telegram.stop()
 
 
 def post_url(bot: BotRun, path: str = "/telegram/spbe") -> str:
