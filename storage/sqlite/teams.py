@@ -203,7 +203,9 @@ class ReminderRepository(Repository):
 
         PostgreSQL: ``UPDATE reminder_schedules SET last_sent_at = $3 WHERE id = $1 AND enabled AND
         last_sent_at IS NOT DISTINCT FROM $2``: the second of two concurrent claims waits for the
-        first's row lock and then finds the row changed (0 rows)."""
+        first's row lock and then finds the row changed (0 rows). (``SELECT ... FOR UPDATE SKIP
+        LOCKED`` over the due schedules would let it skip the row instead of waiting; the wait is
+        one short transaction, and the conditional UPDATE needs no second statement.)"""
         cursor = await self._execute(
             "UPDATE reminder_schedules SET last_sent_at = ? WHERE id = ? AND enabled = 1 AND last_sent_at IS ?",
             (at.isoformat(), schedule_id, seen.isoformat() if seen is not None else None),
