@@ -56,6 +56,7 @@ class Replica:
         self.shared = shared
         self.holder = holder or holder_name()
         self.timeout = timedelta(seconds=timeout)
+        self._unreleased: set[int] = set()
 
     def alive_since(self) -> datetime:
         """A holder whose last heartbeat is older than this is gone."""
@@ -96,8 +97,16 @@ class Replica:
         if not self.shared:
             yield True
             return
-        async with self.db.transaction() as tx:
-            await tx.replicas.enter_turn(self.bot_id, update_id, keys, self.holder, self.alive_since())
+        try:
+            async with self.db.transaction() as tx:
+                for unreleased in sorted(self._unreleased):  # turns a failed write could not give back
+                    await tx.replicas.leave_turn(self.bot_id, unreleased, self.holder)
+                await tx.replicas.enter_turn(self.bot_id, update_id, keys, self.holder, self.alive_since())
+            self._unreleased.clear()
+        except store_errors.StorageFull as exc:  # the update goes ahead unordered: the engine tells the user it was not saved
+            log.error("update %s: no turn taken, the disk is full: %s", update_id, exc)
+            yield True
+            return
         try:
             yield await self._wait_for_turn(update_id, keys)
         finally:
@@ -105,7 +114,8 @@ class Replica:
                 async with self.db.transaction() as tx:
                     await tx.replicas.leave_turn(self.bot_id, update_id, self.holder)
             except store_errors.StorageError as exc:
-                log.error("update %s: its turn was not given back (%s); it lapses with this replica", update_id, exc)
+                self._unreleased.add(update_id)
+                log.error("update %s: its turn was not given back (%s); it is with the next turn taken", update_id, exc)
 
     async def _wait_for_turn(self, update_id: int, keys: list[str]) -> bool:
         loop = asyncio.get_running_loop()

@@ -134,9 +134,15 @@ async def running_bot(directory: Path, *, rate_limit: bool = False, **settings: 
         await telegram.stop()
 
 
+WEBHOOK_URL = "https://spbe.example.go.id/telegram/spbe"
+BOTH_MODES = pytest.mark.parametrize("bot", ["polling", "webhook"], indirect=True)
+"""For a module's ``pytestmark``: its tests run with the bot polling, and serving webhooks."""
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
-    async with running_bot(tmp_path) as run:
+async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotRun]:
+    webhook = getattr(request, "param", "polling") == "webhook"
+    async with running_bot(tmp_path, webhook_url=WEBHOOK_URL if webhook else None) as run:
         yield run
 
 

@@ -7,9 +7,11 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.bot.conftest import BotRun
+from tests.bot.conftest import BOTH_MODES, BotRun
 from tests.bot.fake_telegram import ApiError, FakeUser, Message
 from tests.bot.teams import card_number, invite, team
+
+pytestmark = BOTH_MODES
 
 GROUP = -100200300
 JAKARTA = ZoneInfo("Asia/Jakarta")
