@@ -31,7 +31,8 @@ OFFICERS = {501: "Budi", 502: "Citra", 503: "Dewi", 504: "Eko"}
 # Each life is killed as the first safe request of this kind arrives from the nth request on (its
 # start counts): right after an answer's transaction (its callback answer), as a new message is
 # sent (a command's reply, or the outbox's), and as a getUpdates brings a confirmation.
-KILLS = (("answerCallbackQuery", 5), ("sendMessage", 12), ("getUpdates", 20))
+KILLS = (("answerCallbackQuery", 5), ("sendMessage", 12), ("getUpdates", 20),
+         ("getUpdates", 6), ("answerCallbackQuery", 14), ("sendMessage", 4))
 
 
 async def prepare(path: Path) -> None:
@@ -169,7 +170,7 @@ async def test_every_update_takes_effect_once_through_sigkills_and_restarts(tmp_
                 telegram.dead = False
                 life[:] = [0, *next(lives, ("none", 0))]
                 process = await start_bot(telegram, database, log)
-            elif kills < len(KILLS) and backlog.waves < 5:
+            elif kills < len(KILLS) and backlog.waves < 10:
                 await backlog.wave()  # drained before every kill was made: more of it
             else:
                 break
