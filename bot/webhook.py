@@ -60,7 +60,7 @@ class WebhookReceiver:
         self.application = application
         self.path = path
         self._secret = secret.encode()
-        self.accepting = True  # False while stopping: an update is refused (503), Telegram sends it again
+        self.accepting = True  # False once stopping: an update is refused (503), Telegram posts it again
 
     @property
     def engine(self) -> Engine:
@@ -157,6 +157,19 @@ async def running(application: Application) -> AsyncIterator[None]:
         await application.post_shutdown(application)  # type: ignore[misc]
 
 
+class Server(uvicorn.Server):
+    """uvicorn for the receiver: at SIGTERM or SIGINT the receiver stops taking updates at once (503,
+    Telegram posts them to another replica) while the ones it is handling finish."""
+
+    def __init__(self, receiver: WebhookReceiver, **options: Any) -> None:
+        super().__init__(uvicorn.Config(receiver.app(), lifespan="off", log_config=None, access_log=False, **options))
+        self.receiver = receiver
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.receiver.accepting = False
+        super().handle_exit(sig, frame)
+
+
 @contextlib.contextmanager
 def _signals_end_the_server() -> Any:
     """uvicorn stops gracefully at SIGTERM or SIGINT and then raises the signal again for the handler
@@ -181,10 +194,8 @@ async def serve(settings: Settings, allowed_updates: Sequence[str], *, rate_limi
             await set_webhook(application, settings, allowed_updates)
             log.info("webhook: listening on %s:%s, Telegram posts to %s", settings.webhook_listen, settings.webhook_port,
                      settings.webhook_url)
-            config = uvicorn.Config(receiver.app(), lifespan="off", log_config=None, access_log=False,
-                                    timeout_graceful_shutdown=int(STOP_SECONDS), timeout_keep_alive=75)
+            server = Server(receiver, timeout_graceful_shutdown=int(STOP_SECONDS), timeout_keep_alive=75)
             with _signals_end_the_server():
-                await uvicorn.Server(config).serve(sockets=[sock])
-            receiver.accepting = False
+                await server.serve(sockets=[sock])
     finally:
         sock.close()

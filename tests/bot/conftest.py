@@ -10,22 +10,21 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 from telegram.ext import Application
 
 from bot.app import build_application
 from bot.cli_bot import ALLOWED_UPDATES
 from bot.config import Settings
 from bot.transport import Transport
-from bot.webhook import WebhookReceiver, listen, set_webhook
+from bot.webhook import Server, WebhookReceiver, listen, set_webhook
 from conversations.engine import Engine
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 OPERATOR_ID = 9001
 
 
-class _Server(uvicorn.Server):
-    """uvicorn as the tests run it, beside the test's own loop: no signal handlers of its own."""
+class _Server(Server):
+    """The webhook's server as the tests run it, beside the test's own loop: no signal handlers of its own."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -80,7 +79,7 @@ class BotRun:
     async def _serve(self, application: Application) -> None:
         self.receiver = WebhookReceiver(application, self.settings.webhook_path, self.settings.webhook_secret_token)
         sock = listen("127.0.0.1", 0)
-        server = _Server(uvicorn.Config(self.receiver.app(), lifespan="off", log_config=None, access_log=False))
+        server = _Server(self.receiver)
         self._server = server, asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
             if self._server[1].done():
@@ -115,7 +114,7 @@ def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
         database_path=directory / "bot.sqlite3",
         admin_ids=frozenset({OPERATOR_ID}),
         bot_api_url=telegram.base_url,
-        group_summary_seconds=0,  # tests see every summary edit at once; GroupPacer has its own test
+        group_summary_seconds=0,  # tests see every summary edit at once; the pace has tests of its own
         _env_file=None,
     )
 
