@@ -35,6 +35,7 @@ from conversations.engine import Engine
 from conversations.events import Event
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from storage.errors import StorageFull
 
 log = logging.getLogger(__name__)
 Document = dict[str, Any]
@@ -43,6 +44,8 @@ HTML = ParseMode.HTML.value
 INLINE_TITLE = 64
 INLINE_DESCRIPTION = 120
 INLINE_CACHE_SECONDS = 300
+# An outbox part that refreshes a group's summary (with replicas): the summary is read when it is sent.
+REFRESH = json.dumps({"messages": [{"refresh": True}]})
 
 
 def _cut(text: str, limit: int) -> str:
@@ -275,6 +278,8 @@ class Transport:
         for item in document["messages"]:
             if "summary" in item:
                 await self._show_summary(chat_id, item, application)
+            elif item.get("refresh"):
+                await self.refresh_chat(chat_id, application)
             else:
                 await self.send_elsewhere(chat_id, item, application)
 
@@ -377,11 +382,24 @@ class Transport:
 
     async def _refresh_paced(self, chat_id: int, requested: datetime, application: Application) -> None:
         """Claim the group's refresh and queue it, or defer it to the end of the pace's interval; a
-        refresh claimed by another replica after ``requested`` shows this change already."""
-        earliest = await self.engine.pace_summary(chat_id, self.summary_every) if self.summary_every else None
+        refresh claimed by another replica after ``requested`` shows this change already.
+
+        With replicas the refresh is an outbox part, kept with the claim: the holder of the group's
+        lane makes it, in order with the group's other messages, reading the summary when it sends
+        it, so two replicas never overtake each other's edits with an older state."""
+        outbox = self.replica.shared
+        try:
+            earliest = await self.engine.pace_summary(chat_id, self.summary_every, keep=REFRESH if outbox else None) \
+                if self.summary_every or outbox else None
+        except StorageFull as exc:  # the pace is not kept: the summary is refreshed anyway, from here
+            log.error("the summary pace of group %s is not kept, the disk is full: %s", chat_id, exc)
+            earliest, outbox = None, False
         if earliest is None:
-            self._refreshing.add(chat_id)
-            self.lanes.put(chat_id, lambda: self._refresh_now(chat_id, application))
+            if outbox:
+                self.drain(chat_id, application)
+            else:
+                self._refreshing.add(chat_id)
+                self.lanes.put(chat_id, lambda: self._refresh_now(chat_id, application))
         elif earliest - self.summary_every <= requested:  # claimed before this change: it is not shown yet
             self._refresh_later(chat_id, earliest, requested, application)
 

@@ -229,16 +229,16 @@ class Engine:
     def _local_now(self) -> datetime:
         return self.clock().astimezone(ZoneInfo(self.config.timezone))
 
-    async def pace_summary(self, chat_id: int, every: timedelta) -> datetime | None:
+    async def pace_summary(self, chat_id: int, every: timedelta, *, keep: str | None = None) -> datetime | None:
         """Claim the refresh of a group's summary now, at most one per ``every`` across every replica:
-        None when claimed, else the earliest moment the next may come. On a full disk the claim is
-        not written and the refresh goes ahead (a summary a little too often is better than none)."""
-        try:
-            async with self.db.transaction() as tx:
-                return await tx.groups.pace_summary(chat_id, self.clock(), every)
-        except store_errors.StorageFull as exc:
-            log.error("the summary pace of group %s is not kept, the disk is full: %s", chat_id, exc)
-            return None
+        None when claimed, else the earliest moment the next may come. ``keep``: an outbox document
+        kept for the group with the claim, in the same transaction (replicas refresh a summary from
+        the group's lane, see ``bot.transport``). Raises ``StorageFull`` on a full disk."""
+        async with self.db.transaction() as tx:
+            earliest = await tx.groups.pace_summary(chat_id, self.clock(), every) if every else None
+            if earliest is None and keep is not None:
+                await tx.outbox.add([(chat_id, keep)], bot_id=self.config.bot_id)
+            return earliest
 
     async def due_reminders(self, now: datetime | None = None, *, seal: ReminderSeal | None = None) -> list[Reply]:
         """The digests and nudges due now, each schedule claimed (see ``conversations.schedule``).
