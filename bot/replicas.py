@@ -97,12 +97,13 @@ class Replica:
         if not self.shared:
             yield True
             return
+        unreleased = sorted(self._unreleased)  # turns a failed write could not give back
         try:
             async with self.db.transaction() as tx:
-                for unreleased in sorted(self._unreleased):  # turns a failed write could not give back
-                    await tx.replicas.leave_turn(self.bot_id, unreleased, self.holder)
+                for earlier in unreleased:
+                    await tx.replicas.leave_turn(self.bot_id, earlier, self.holder)
                 await tx.replicas.enter_turn(self.bot_id, update_id, keys, self.holder, self.alive_since())
-            self._unreleased.clear()
+            self._unreleased.difference_update(unreleased)
         except store_errors.StorageFull as exc:  # the update goes ahead unordered: the engine tells the user it was not saved
             log.error("update %s: no turn taken, the disk is full: %s", update_id, exc)
             yield True
