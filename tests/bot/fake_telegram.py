@@ -155,7 +155,7 @@ class FakeTelegram:
         self._queues: dict[tuple[str, int], deque[dict]] = {}
         self._posting: dict[tuple[str, int], asyncio.Task[None]] = {}
         self._connections = asyncio.Semaphore(40)
-        self._turn = itertools.count()
+        self._next_target = itertools.count()
         self._session: aiohttp.ClientSession | None = None
 
     # --- server ---------------------------------------------------------------------------
@@ -544,7 +544,7 @@ class FakeTelegram:
         assert self.webhook is not None and self.webhook_targets, "a webhook is set: name where its posts go (webhook_targets)"
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
-        target = self.webhook_targets[next(self._turn) % len(self.webhook_targets)]
+        target = self.webhook_targets[next(self._next_target) % len(self.webhook_targets)]
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]} if self.webhook["secret_token"] else {}
         async with self._connections:
             try:
