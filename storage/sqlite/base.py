@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -89,6 +89,12 @@ def from_x100(value: int) -> Decimal:
 
 def from_x100_or_none(value: int | None) -> Decimal | None:
     return None if value is None else from_x100(value)
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the text of a column compared in SQL (``seen_at >= ?``): in UTC with microseconds,
+    so that text order is time order whatever zone the clock gave."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_time(value: str) -> datetime:

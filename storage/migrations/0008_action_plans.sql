@@ -1,4 +1,4 @@
--- 0007: the improvement plan (rencana aksi) of a period: the target a lead set (an index, or a
+-- 0008: the improvement plan (rencana aksi) of a period: the target a lead set (an index, or a
 -- predicate with its band's lower bound, and the year it is wanted by) and the plan's items, one
 -- per indicator: the level it is to reach, its owner and its due date. Levels are integer
 -- hundredths, as in answers.
