@@ -67,6 +67,7 @@ def _environment(directory: Path, lang: str, translations: Translations) -> Envi
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # the templates ship with the code: no stat of the file at every render
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
