@@ -296,6 +296,7 @@ def register_workbook(items: Sequence[EvidenceItem], names: Names, missing: set[
 
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    book.set_properties({"created": _wall(_latest(items))})  # not the time it is made: the same register gives the same bytes
     sheet = book.add_worksheet(words.text("report.evidence_zip.sheet")[:31])
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
