@@ -50,7 +50,8 @@ async def test_an_officer_gets_every_file_by_code_and_indicator_and_the_register
     assert document.file_name.startswith("bukti-dukung_pemerintah-kabupaten-contoh_") and document.file_name.endswith(".zip")
     assert "ZIP bukti dukung" in document.text and "bagian" not in document.text  # the caption
     files, register = read_back(document.file_content)
-    assert files == {"Indikator-12/B-001_Ind12_perbup-12.pdf": FILES["perbup-12.pdf"], "Indikator-13/B-002_Ind13_notulen.pdf": FILES["notulen.pdf"],
+    assert files == {"Indikator-12/B-001_Ind12_perbup-12.pdf": FILES["perbup-12.pdf"],
+                     "Indikator-13/B-002_Ind13_notulen.pdf": FILES["notulen.pdf"],
                      "Indikator-14/B-003_Ind14_sk-tim.pdf": FILES["sk-tim.pdf"]}
     assert [(r["Kode"], r["Indikator"], r["Status tinjauan"], r["Berkas di ZIP"]) for r in register] == [
         ("B-001", 12, "belum ditinjau", "Indikator-12/B-001_Ind12_perbup-12.pdf"),
