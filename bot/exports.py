@@ -135,6 +135,7 @@ class FileSender:
             if isinstance(item, jobs.ReportFile):
                 await self._deliver(job, lang, [item], bot, chat_id, thread)
                 parts = item.parts
+                del item  # sent: not kept while the next part is made
             else:
                 done.append(item)
                 await self._edit(status, self._status(job, lang, done))

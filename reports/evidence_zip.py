@@ -3,8 +3,9 @@ supports (one copy per indicator, in a folder per indicator), and the register a
 
 Pure: the register's items and a function that gives a file's bytes by its hash come in, the ZIP's
 bytes go out (:func:`build_evidence_zip`), or, under a size limit such as the 50 MB a Telegram bot
-may send, one or more ZIPs each within it (:func:`build_evidence_zip_parts`). Texts come from ``words.text("report.evidence_zip.…")``
-(the bot's catalogs, plain text), so the workbook is in the reader's language. The same input gives
+may send, one or more ZIPs each within it (:func:`build_evidence_zip_parts`). Texts come from
+``words.text("report.evidence_zip.…")`` (the bot's catalogs, plain text), so the workbook is in the
+reader's language. The same input gives
 the same bytes: every member is dated by its item's sending time.
 
 Layout::
@@ -251,8 +252,8 @@ async def build_evidence_zip_parts(items: Sequence[EvidenceItem], read_file: Cal
             break
         reserve = _entry(register_name, len(register)) + END
     for number, group in enumerate(groups, 1):
-        data = await _zip(items, group, register, register_name, read_file, limit)
-        yield Part(data, number, total, group[0][0].code if group else None, group[-1][0].code if group else None)
+        yield Part(await _zip(items, group, register, register_name, read_file, limit), number, total,
+                   group[0][0].code if group else None, group[-1][0].code if group else None)
 
 
 def _split(members: list[tuple[EvidenceItem, list[str]]], sizes: dict[str, int], room: int) -> list[list[tuple[EvidenceItem, list[str]]]]:

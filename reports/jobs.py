@@ -154,6 +154,7 @@ async def evidence_zip(snapshot: Snapshot, items: Sequence[EvidenceItem], read_f
             yield "files"  # every file was read once (its size) before the first part
         name = file_name(EVIDENCE_ZIP, snapshot, words, piece=(part.number, part.total) if part.total > 1 else None)
         yield ReportFile(name, part.data, MIME[EVIDENCE_ZIP], part.number, part.total, part.first, part.last)
+        del part  # sent by now: not kept while the next part is made
     yield "zip"
 
 
