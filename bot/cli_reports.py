@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 def register(commands: Any) -> None:
     export = commands.add_parser("export", help="make a deliverable of an institution's evaluation: workbook, PDF report, berita acara, "
-                                                "CSV or portal texts")
+                                                "CSV, portal texts, or the evidence ZIP")
     export.add_argument("--institution", type=int, required=True, metavar="ID", help="the institution's id (spbe-bot demo prints one)")
     export.add_argument("--year", type=int, required=True, help="the evaluation year")
-    export.add_argument("--format", choices=FORMATS, required=True, help="pdf, xlsx, docx (berita acara), csv, portal (texts)")
+    export.add_argument("--format", choices=FORMATS, required=True, help="pdf, xlsx, docx (berita acara), csv, portal (texts), "
+                        "evidence-zip (every evidence file by code and indicator, and the register)")
     export.add_argument("--out", type=Path, required=True, metavar="PATH",
                         help="the file to write, or a folder (the file gets its usual name)")
     export.add_argument("--lang", choices=("id", "en"), default=None, help="language of the file (default: SPBE_DEFAULT_LANGUAGE)")
@@ -84,13 +85,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 async def _export(args: argparse.Namespace, settings: ReportSettings) -> int:
     from datetime import UTC, datetime
+    from functools import partial
 
     from bot.report_words import CatalogWords
     from conversations.exports import snapshot
+    from conversations.register import zip_items
     from knowledge.packs import PackError, PackRegistry
     from reports import jobs
     from reports.minutes import TemplateError
     from storage import open_database
+    from storage.files import open_file_store, read_or_none
 
     if not settings.database_path.exists():
         return _fail(f"no database at {settings.database_path} (spbe-bot demo creates one with a demo institution)")
@@ -111,12 +115,18 @@ async def _export(args: argparse.Namespace, settings: ReportSettings) -> int:
         if period.framework not in packs:
             return _fail(f"the {args.year} evaluation uses the pack {period.framework}, which is not loaded (SPBE_PACKS)")
         taken = await snapshot(db.read, packs, period, datetime.now(UTC), settings.timezone)
+        evidence = args.format == jobs.EVIDENCE_ZIP
+        register = await zip_items(db.read, packs.get(period.framework), period, settings.timezone) if evidence else []
     finally:
         await db.close()
     words = CatalogWords(args.lang or settings.default_language)
     options = jobs.Options(minutes_template=args.template or settings.minutes_template)
     try:
-        made = jobs.files(args.format, taken, words, options)
+        if evidence:  # one ZIP, however large: no Telegram limit here
+            async with open_file_store(settings.file_store()) as store:
+                made = await jobs.evidence_files(taken, register, partial(read_or_none, store), words)
+        else:
+            made = jobs.files(args.format, taken, words, options)
     except TemplateError as exc:
         return _fail(str(exc))
     for file in made:
@@ -161,7 +171,7 @@ async def _demo(settings: ReportSettings) -> int:
     year = max(p.year for p in periods)
     print("every deliverable, e.g.:")
     for kind, name in (("pdf", "laporan.pdf"), ("xlsx", "lembar-kerja.xlsx"), ("docx", "berita-acara.docx"), ("csv", "jawaban.csv"),
-                       ("portal", "teks-portal.txt")):
+                       ("portal", "teks-portal.txt"), ("evidence-zip", "bukti-dukung.zip")):
         print(f"  spbe-bot export --institution {institution_id} --year {year} --format {kind} --out {name}")
     return 0
 

@@ -10,6 +10,7 @@ import asyncio
 import getpass
 import itertools
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -21,7 +22,8 @@ from bot.runtime import open_engine
 from conversations.engine import Engine
 from conversations.events import Chat, Command, Press, Text, User
 from conversations.replies import Outcome
-from reports.jobs import Options, files
+from reports.jobs import EVIDENCE_ZIP, Options, evidence_files, files
+from storage.files import read_or_none
 from storage.models import InstitutionKind, Role
 
 CONSOLE_USER_ID = 1
@@ -80,7 +82,11 @@ class Console:
             if reply.card:
                 await self.engine.remember_card(self.user.id, self.chat.id, next(self._message_ids))
         for job in outcome.files:
-            made = await asyncio.to_thread(files, job.kind, job.snapshot, CatalogWords(outcome.lang), self.options)
+            words = CatalogWords(outcome.lang)
+            if job.kind == EVIDENCE_ZIP and self.engine.files is not None:
+                made = await evidence_files(job.snapshot, job.register, partial(read_or_none, self.engine.files), words)
+            else:
+                made = await asyncio.to_thread(files, job.kind, job.snapshot, words, self.options)
             for file in made:
                 (self.folder / file.name).write_bytes(file.data)
                 self.out.write(f"  [file] {self.folder / file.name} ({len(file.data):,} bytes)\n")

@@ -106,7 +106,7 @@ class Transport:
         self._refreshing: set[int] = set()  # groups with a summary refresh waiting in their lane
         self._summaries: dict[int, int] = {}  # summary messages posted since the documents were made
         self._draining: dict[int, asyncio.Future[None]] = {}  # chats whose outbox lane is queued, not yet started
-        self.files = FileSender(self.builder, options or Options())
+        self.files = FileSender(self.builder, options or Options(), store=engine.files)
 
     # --- one update -------------------------------------------------------------------------------
 

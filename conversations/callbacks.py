@@ -93,7 +93,7 @@ _FIELDS: dict[str, str] = {
     "flag": r"[01]",
     "user": r"\d{1,15}",
     "member_action": r"pj|of|ko|rm",
-    "format": r"pdf|xlsx|docx|csv|portal|charts",
+    "format": r"pdf|xlsx|docx|csv|portal|charts|evidence-zip",
     "dest": r"[hagp]",
     "band": r"\d",
     "fingerprint": r"[0-9a-f]{8}",

@@ -3,10 +3,12 @@ commands that hand files out: ``/ekspor`` (format buttons; in a linked group the
 group or a private chat), ``/grafik`` (the two charts as an album) and ``/portal N``.
 
 Who may take what (docs/reports.md): every member takes the workbook, the PDF report, the CSV, the
-portal texts and the charts in private chat, since they hold nothing a member cannot already read
-in the chat. The berita acara needs a lead: it names the team and is the document the koordinator
-signs. Sending any file into a group needs a lead as well, since a group may hold people who are
-not members.
+portal texts, the charts and the evidence ZIP in private chat, since they hold nothing a member
+cannot already read or open in the chat (``/bukti`` opens every file). The berita acara needs a
+lead: it names the team and is the document the koordinator signs. Sending any file into a group
+needs a lead as well, since a group may hold people who are not members; the evidence ZIP never
+goes into a group (it holds the institution's own documents): a lead in a linked group gets it in
+private chat.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from conversations import callbacks as cb
 from conversations.context import Turn
 from conversations.events import Command
 from conversations.plan_status import plan_snapshot
+from conversations.register import zip_items
 from conversations.replies import Button, FileJob, Outcome, Refusal, Reply
 from knowledge.models import Pack
 from knowledge.packs import PackRegistry
 from knowledge.scoring import evaluate
-from reports import jobs
+from reports import evidence_zip, jobs
 from reports.snapshot import AnswerRecord, EvidenceItem, Person, Review, Snapshot, level_name
 from storage.models import AnswerStatus, EvidenceLink, Period, Role
 from storage.repositories import Session
@@ -70,11 +73,13 @@ async def snapshot(tx: Session, packs: PackRegistry, period: Period, now: dateti
 
 # --- the chat commands -------------------------------------------------------------------------
 
-FORMAT_ROWS = (("pdf", "xlsx"), ("docx", "csv"), ("portal", jobs.CHARTS))
+FORMAT_ROWS = (("pdf", "xlsx"), ("docx", "csv"), ("portal", jobs.CHARTS), (jobs.EVIDENCE_ZIP,))
+PRIVATE_ONLY = frozenset({jobs.EVIDENCE_ZIP})  # never into a group: from a group's menu it goes to the lead's private chat
 
 
 def _menu(period: Period, *, lead: bool, dest: str) -> Reply:
-    rows = [[Button("export_format", cb.make("ex", period.id, kind, dest), {"format": kind})
+    rows = [[Button("export_format", cb.make("ex", period.id, kind, "p" if dest == "a" and kind in PRIVATE_ONLY else dest),
+                    {"format": kind})
              for kind in row if lead or kind not in jobs.LEAD_ONLY] for row in FORMAT_ROWS]
     return Reply("short:export_menu", {"lead": lead, "group": dest == "a", "year": period.year}, rows)
 
@@ -104,7 +109,7 @@ async def export_pressed(turn: Turn, period: Period, pack: Pack) -> Outcome:
             raise Refusal("stale_button", toast="toast_stale")
     else:
         link = await access.linked_group(turn)
-        if link.institution_id != period.institution_id or dest == "h":
+        if link.institution_id != period.institution_id or dest == "h" or (kind in PRIVATE_ONLY and dest != "p"):
             raise Refusal("stale_button", toast="toast_stale")
         await access.lead_of(turn, period.institution_id)
         if dest == "a":
@@ -113,9 +118,14 @@ async def export_pressed(turn: Turn, period: Period, pack: Pack) -> Outcome:
             return Outcome([Reply("short:export_where", {"format": kind}, buttons, edit=True)])
         if dest == "p":
             target, fallback = turn.user_id, chat.id
+    register: tuple[evidence_zip.EvidenceItem, ...] = ()
+    if kind == jobs.EVIDENCE_ZIP:
+        register = tuple(await zip_items(turn.tx, pack, period, turn.config.timezone))
+        if not register:
+            raise Refusal("export_evidence_empty")
     taken = await snapshot(turn.tx, turn.packs, period, turn.now, turn.config.timezone)
     thread = chat.thread_id if target is None else None
-    return Outcome(files=[FileJob(kind, taken, target, thread, fallback)], toast="toast_export_started")
+    return Outcome(files=[FileJob(kind, taken, target, thread, fallback, register)], toast="toast_export_started")
 
 
 async def charts_command(turn: Turn, command: Command) -> Outcome:

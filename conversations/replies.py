@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations.states import CardRef
+from reports.evidence_zip import EvidenceItem
 from reports.snapshot import Snapshot
 
 
@@ -54,13 +55,15 @@ class FileJob:
     """A file to make from ``snapshot`` (a ``reports.jobs`` format, or the charts) and to send to
     ``chat_id`` (None: the chat of the event). The transport makes it a step at a time, showing the
     progress; when the chat cannot be written (a private delivery to someone who never opened a
-    chat with the bot), it says so in ``fallback_chat``."""
+    chat with the bot), it says so in ``fallback_chat``. The evidence ZIP carries the ``register``
+    read with the snapshot; its files are read from the store while it is made."""
 
     kind: str
     snapshot: Snapshot
     chat_id: int | None = None
     thread_id: int | None = None
     fallback_chat: int | None = None
+    register: tuple[EvidenceItem, ...] = ()
 
 
 @dataclass

@@ -2,8 +2,10 @@
 supports (one copy per indicator, in a folder per indicator), and the register as a workbook.
 
 Pure: the register's items and a function that gives a file's bytes by its hash come in, the ZIP's
-bytes go out (:func:`build_evidence_zip`). Texts come from ``words.text("report.evidence_zip.…")``
-(the bot's catalogs, plain text), so the workbook is in the reader's language. The same input gives
+bytes go out (:func:`build_evidence_zip`), or, under a size limit such as the 50 MB a Telegram bot
+may send, one or more ZIPs each within it (:func:`build_evidence_zip_parts`). Texts come from
+``words.text("report.evidence_zip.…")`` (the bot's catalogs, plain text), so the workbook is in the
+reader's language. The same input gives
 the same bytes: every member is dated by its item's sending time.
 
 Layout::
@@ -12,14 +14,19 @@ Layout::
     Indikator-02/B-001_Ind02_Perbup-No-12.pdf  an item supporting indicators 2 and 12 is in both folders
     Indikator-12/B-001_Ind12_Perbup-No-12.pdf
     Tanpa-indikator/B-004_Foto-rapat.jpg      items linked to no indicator of the period
+
+Under a limit: that layout if it fits; else each file once (in the folder of its first indicator,
+every register row naming that copy); else each file once, cut in the register's order into parts
+("bagian 1 dari 3"), each with the whole register, whose file column names the part of each file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import zipfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -28,6 +35,7 @@ STEM_CHARS = 60
 # Formats that are compressed already (PDF streams, images, office files are ZIPs themselves): stored
 # as they are, since compressing them again costs time and saves next to nothing.
 STORED = frozenset({"pdf", "jpg", "jpeg", "png", "webp", "heic", "zip", "rar", "7z", "docx", "xlsx", "pptx", "odt", "ods", "odp"})
+Names = dict[tuple[str, int | None], str]  # (code, indicator) -> the path of the file that row names
 WIDTHS = {"title": 48, "indicator_name": 32, "note": 48, "sha256": 20, "file": 44, "sent_at": 18, "reviewed_at": 18, "doc_date": 14}
 
 
@@ -120,47 +128,176 @@ def _stamp(moment: datetime) -> tuple[int, int, int, int, int, int]:
     return year, month, day, hour, minute, second
 
 
+def _path(words: Words, item: EvidenceItem, indicator: int | None) -> str:
+    return f"{_folder(words, indicator)}/{member_name(item.code, indicator, item.title, item.file_name, item.kind)}"
+
+
+def _members(items: Sequence[EvidenceItem], words: Words, per_indicator: bool) -> tuple[list[tuple[EvidenceItem, list[str]]], Names]:
+    """The files to write (each item with the paths it goes to) and the path every register row
+    (item, indicator) names: with ``per_indicator`` a copy in every indicator's folder, else one copy
+    in the folder of its first indicator, which every row of the item names."""
+    members: list[tuple[EvidenceItem, list[str]]] = []
+    names: Names = {}
+    for item in items:
+        if not item.sha256:
+            continue
+        paths: list[str] = []
+        indicators: list[int | None] = [s.indicator for s in item.supports] or [None]
+        for indicator in indicators:
+            if per_indicator or not paths:
+                paths.append(_path(words, item, indicator))
+            names[(item.code, indicator)] = paths[-1]
+        members.append((item, paths))
+    return members, names
+
+
+def _write(archive: zipfile.ZipFile, name: str, data: bytes, moment: datetime) -> None:
+    info = zipfile.ZipInfo(name, date_time=_stamp(moment))
+    info.compress_type = zipfile.ZIP_STORED if name.rsplit(".", 1)[-1] in STORED else zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def _latest(items: Sequence[EvidenceItem]) -> datetime:
+    return max((i.sent_at for i in items), default=datetime(1980, 1, 1))
+
+
 async def build_evidence_zip(items: Sequence[EvidenceItem], read_file: Callable[[str], Awaitable[bytes | None]], words: Words, *,
                              title: str, per_indicator: bool = True) -> bytes:
     """The ZIP of ``items``: each stored file (its bytes from ``read_file(sha256)``, None when the
     store no longer has it) in the folder of every indicator it supports (``per_indicator=False``:
     once, in the folder of its first indicator, a smaller ZIP), and the register workbook headed by
-    ``title``. A file that cannot be read is listed in the register as missing, never left out silently."""
-    buffer = io.BytesIO()
-    names: dict[tuple[str, int | None], str] = {}
+    ``title``. A file that cannot be read is listed in the register as missing, never left out silently.
+    Compressing runs in a worker thread, so an event loop keeps serving meanwhile."""
+    members, names = _members(items, words, per_indicator)
     missing: set[str] = set()
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for item in items:
+        for item, paths in members:
             data = await read_file(item.sha256) if item.sha256 else None
             if data is None:
                 missing.add(item.code)
                 continue
-            indicators: list[int | None] = [s.indicator for s in item.supports] or [None]
-            written: str | None = None
-            for indicator in indicators:
-                if written is not None and not per_indicator:
-                    names[(item.code, indicator)] = written
-                    continue
-                name = f"{_folder(words, indicator)}/{member_name(item.code, indicator, item.title, item.file_name, item.kind)}"
-                names[(item.code, indicator)] = written = name
-                info = zipfile.ZipInfo(name, date_time=_stamp(item.sent_at))
-                info.compress_type = zipfile.ZIP_STORED if name.rsplit(".", 1)[-1] in STORED else zipfile.ZIP_DEFLATED
-                archive.writestr(info, data)
-        workbook = register_workbook(items, names, missing, words, title=title)
-        info = zipfile.ZipInfo(words.text("report.evidence_zip.register_file"), date_time=_stamp(max((i.sent_at for i in items),
-                                                                                                         default=datetime(1980, 1, 1))))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, workbook)
+            for path in paths:
+                await asyncio.to_thread(_write, archive, path, data, item.sent_at)
+        kept = {key: name for key, name in names.items() if key[0] not in missing}
+        note = None if per_indicator else words.text("report.evidence_zip.note_once")
+        workbook = await asyncio.to_thread(register_workbook, items, kept, missing, words, title=title, note=note)
+        await asyncio.to_thread(_write, archive, words.text("report.evidence_zip.register_file"), workbook, _latest(items))
     return buffer.getvalue()
 
 
-def register_workbook(items: Sequence[EvidenceItem], names: dict[tuple[str, int | None], str], missing: set[str], words: Words, *,
-                      title: str) -> bytes:
-    """The register as an XLSX workbook: one row per item and indicator it supports."""
+# --- under a size limit (what a Telegram bot may send) ---------------------------------------------
+
+END = 22 + 64  # the end of the central directory, and some room
+
+
+def _entry(name: str, size: int) -> int:
+    """The most bytes a member of ``size`` bytes can take: its local header and central directory
+    entry (30 and 46 bytes and the name twice) and deflate's worst case (stored blocks: a few bytes
+    in a thousand more than the input)."""
+    return size + size // 1000 + 64 + 76 + 2 * len(name.encode())
+
+
+class EvidenceZipError(Exception):
+    """The ZIP cannot be made within the limit (a single file larger than a part may be), or a file
+    disappeared while it was made."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One ZIP of the evidence set: ``number`` of ``total``, holding the files of the items
+    ``first`` … ``last`` (codes) and the whole register."""
+
+    data: bytes
+    number: int
+    total: int
+    first: str | None = None
+    last: str | None = None
+
+
+async def build_evidence_zip_parts(items: Sequence[EvidenceItem], read_file: Callable[[str], Awaitable[bytes | None]], words: Words,
+                                   *, title: str, limit: int) -> AsyncIterator[Part]:
+    """The evidence set in ZIPs of at most ``limit`` bytes each, made one at a time (so only one part
+    is in memory): the layout with a copy per indicator when it fits in one ZIP; else each file once;
+    else each file once, split in the register's order into parts that each hold the whole register
+    (its "file" column names the part each file is in). Every file is read once to learn its size
+    before the first part is made, then again when its part is made."""
+    sizes: dict[str, int] = {}
+    for item in items:
+        if item.sha256 and item.sha256 not in sizes:
+            data = await read_file(item.sha256)
+            if data is not None:
+                sizes[item.sha256] = len(data)
+    missing = {i.code for i in items if i.sha256 and i.sha256 not in sizes}
+    present = [i for i in items if i.sha256 in sizes]
+    register_name = words.text("report.evidence_zip.register_file")
+    for per_indicator in (True, False):
+        members, names = _members(present, words, per_indicator)
+        note = None if per_indicator else words.text("report.evidence_zip.note_once")
+        register = await asyncio.to_thread(register_workbook, items, names, missing, words, title=title, note=note)
+        need = sum(_entry(path, sizes[str(item.sha256)]) for item, paths in members for path in paths)
+        if need + _entry(register_name, len(register)) + END <= limit:
+            yield Part(await _zip(items, members, register, register_name, read_file, limit), 1, 1)
+            return
+    reserve = _entry(register_name, len(register)) + END
+    while True:  # the register names each file's part, so its size depends on the split: until it fits the room kept
+        groups = _split(members, sizes, limit - reserve)  # the each-file-once layout, the loop's last
+        total = len(groups)
+        part_of = {item.code: number for number, group in enumerate(groups, 1) for item, _ in group}
+        labelled = {key: words.text("report.evidence_zip.in_part", part=part_of[key[0]], parts=total, file=path)
+                    for key, path in names.items()}
+        note = words.text("report.evidence_zip.note_parts", parts=total)
+        register = await asyncio.to_thread(register_workbook, items, labelled, missing, words, title=title, note=note)
+        if _entry(register_name, len(register)) + END <= reserve:
+            break
+        reserve = _entry(register_name, len(register)) + END
+    for number, group in enumerate(groups, 1):
+        yield Part(await _zip(items, group, register, register_name, read_file, limit), number, total,
+                   group[0][0].code if group else None, group[-1][0].code if group else None)
+
+
+def _split(members: list[tuple[EvidenceItem, list[str]]], sizes: dict[str, int], room: int) -> list[list[tuple[EvidenceItem, list[str]]]]:
+    """``members`` in order, cut into groups whose files take at most ``room`` bytes each."""
+    groups: list[list[tuple[EvidenceItem, list[str]]]] = [[]]
+    used = 0
+    for item, paths in members:
+        need = sum(_entry(path, sizes[str(item.sha256)]) for path in paths)
+        if need > room:
+            raise EvidenceZipError(f"{item.code} ({sizes[str(item.sha256)]:,} bytes) does not fit in a ZIP of the limit with the register")
+        if used + need > room and groups[-1]:
+            groups.append([])
+            used = 0
+        groups[-1].append((item, paths))
+        used += need
+    return groups
+
+
+async def _zip(items: Sequence[EvidenceItem], members: list[tuple[EvidenceItem, list[str]]], register: bytes, register_name: str,
+               read_file: Callable[[str], Awaitable[bytes | None]], limit: int) -> bytes:
+    """One ZIP of ``members`` and the register made already (every file was there when it was planned)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for item, paths in members:
+            data = await read_file(str(item.sha256))
+            if data is None:
+                raise EvidenceZipError(f"the file of {item.code} went missing while the ZIP was made; make it again")
+            for path in paths:
+                await asyncio.to_thread(_write, archive, path, data, item.sent_at)
+        await asyncio.to_thread(_write, archive, register_name, register, _latest(items))
+    if len(buffer.getbuffer()) > limit:  # the sizes above are upper bounds, so this is a bug, not bad luck
+        raise EvidenceZipError(f"a part came out at {len(buffer.getbuffer()):,} bytes, over the limit of {limit:,}")
+    return buffer.getvalue()
+
+
+def register_workbook(items: Sequence[EvidenceItem], names: Names, missing: set[str], words: Words, *, title: str,
+                      note: str | None = None) -> bytes:
+    """The register as an XLSX workbook: one row per item and indicator it supports; ``names``: the
+    path in the ZIP of each row's file, ``note``: a line on the layout under the general one."""
     import xlsxwriter  # imported only when a workbook is made
 
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    book.set_properties({"created": _wall(_latest(items))})  # not the time it is made: the same register gives the same bytes
     sheet = book.add_worksheet(words.text("report.evidence_zip.sheet")[:31])
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
@@ -169,6 +306,8 @@ def register_workbook(items: Sequence[EvidenceItem], names: dict[tuple[str, int 
     day = book.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
     sheet.write(0, 0, title, bold)
     sheet.write(1, 0, words.text("report.evidence_zip.note"))
+    if note:
+        sheet.write(2, 0, note)
     first = 3
     columns = _headers(words)
     for column, (key, heading) in enumerate(columns.items()):

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the CLI reads FORMATS without loading the renderers' models
+    from reports.evidence_zip import EvidenceItem
     from reports.snapshot import Snapshot
     from reports.words import Words
 
-FORMATS = ("pdf", "xlsx", "docx", "csv", "portal")  # the files of /ekspor and `spbe-bot export`
+EVIDENCE_ZIP = "evidence-zip"  # every kept file and the register (made by evidence_zip(), not make(): it reads the file store)
+FORMATS = ("pdf", "xlsx", "docx", "csv", "portal", EVIDENCE_ZIP)  # the files of /ekspor and `spbe-bot export`
 CHARTS = "charts"  # /grafik: the two chart images
 LEAD_ONLY = frozenset({"docx"})  # the berita acara names the team and is what the koordinator signs
 STEPS: dict[str, tuple[str, ...]] = {
@@ -28,6 +30,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     "csv": ("table",),
     "portal": ("texts",),
     CHARTS: ("radar", "bars"),
+    EVIDENCE_ZIP: ("files", "zip"),
 }
 MIME = {
     "pdf": "application/pdf",
@@ -36,8 +39,9 @@ MIME = {
     "csv": "text/csv",
     "portal": "text/plain",
     "png": "image/png",
+    EVIDENCE_ZIP: "application/zip",
 }
-EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "csv": "csv", "portal": "txt", "png": "png"}
+EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "docx": "docx", "csv": "csv", "portal": "txt", "png": "png", EVIDENCE_ZIP: "zip"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,10 @@ class ReportFile:
     name: str
     data: bytes
     mime: str
+    part: int = 1  # of ``parts``: the evidence ZIP comes in several when it is over the limit given
+    parts: int = 1
+    first: str | None = None  # the codes of the first and last item whose files the part holds
+    last: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,15 +66,17 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "instansi"
 
 
-def file_name(kind: str, snapshot: Snapshot, words: Words, part: str = "") -> str:
-    """The institution, the year and the day it was made: ``laporan-spbe_kabupaten-contoh_2025_2026-12-01.pdf``."""
+def file_name(kind: str, snapshot: Snapshot, words: Words, part: str = "", piece: tuple[int, int] | None = None) -> str:
+    """The institution, the year and the day it was made: ``laporan-spbe_kabupaten-contoh_2025_2026-12-01.pdf``;
+    ``piece`` (number, total) adds ``_bagian-1-dari-3``."""
     prefix = {
         "pdf": words.text("report.file.pdf"), "xlsx": words.text("report.file.xlsx"), "docx": words.text("report.file.docx"),
         "csv": words.text("report.file.csv"), "portal": words.text("report.file.portal"), "radar": words.text("report.file.radar"),
-        "bars": words.text("report.file.bars"),
+        "bars": words.text("report.file.bars"), EVIDENCE_ZIP: words.text("report.file.evidence_zip"),
     }[part or kind]
     extension = EXTENSIONS["png" if kind == CHARTS else kind]
-    return f"{slug(prefix)}_{slug(snapshot.institution)}_{snapshot.year}_{snapshot.made_at:%Y-%m-%d}.{extension}"
+    suffix = f"_{slug(words.text('report.file.part', part=piece[0], parts=piece[1]))}" if piece else ""
+    return f"{slug(prefix)}_{slug(snapshot.institution)}_{snapshot.year}_{snapshot.made_at:%Y-%m-%d}{suffix}.{extension}"
 
 
 def prepare() -> None:
@@ -81,7 +91,7 @@ def prepare() -> None:
 
 
 def make(kind: str, snapshot: Snapshot, words: Words, options: Options | None = None) -> Iterator[str | ReportFile]:
-    """Make ``kind`` (one of :data:`FORMATS`, or :data:`CHARTS`), yielding step names, then the file(s)."""
+    """Make ``kind`` (one of :data:`FORMATS` but the evidence ZIP, or :data:`CHARTS`), yielding step names, then the file(s)."""
     options = options or Options()
     if kind == "pdf":
         from reports import pdf
@@ -123,6 +133,35 @@ def make(kind: str, snapshot: Snapshot, words: Words, options: Options | None = 
         raise ValueError(f"unknown format {kind!r}; one of {', '.join((*FORMATS, CHARTS))}")
     yield STEPS[kind][0]
     yield ReportFile(file_name(kind, snapshot, words), data, MIME[kind])
+
+
+async def evidence_zip(snapshot: Snapshot, items: Sequence[EvidenceItem], read_file: Callable[[str], Awaitable[bytes | None]],
+                       words: Words, limit: int | None = None) -> AsyncIterator[str | ReportFile]:
+    """The evidence ZIP of ``items`` (``conversations.register.zip_items``), yielding its steps and
+    its file: one ZIP with a copy of each file per indicator, or, under ``limit`` (bytes), as many
+    ZIPs as it takes, each yielded as soon as it is made (see ``reports.evidence_zip``)."""
+    from reports import evidence_zip
+
+    title = words.text("report.evidence_zip.title", institution=snapshot.institution, year=snapshot.year)
+    if limit is None:
+        data = await evidence_zip.build_evidence_zip(items, read_file, words, title=title)
+        yield "files"
+        yield "zip"
+        yield ReportFile(file_name(EVIDENCE_ZIP, snapshot, words), data, MIME[EVIDENCE_ZIP])
+        return
+    async for part in evidence_zip.build_evidence_zip_parts(items, read_file, words, title=title, limit=limit):
+        if part.number == 1:
+            yield "files"  # every file was read once (its size) before the first part
+        name = file_name(EVIDENCE_ZIP, snapshot, words, piece=(part.number, part.total) if part.total > 1 else None)
+        yield ReportFile(name, part.data, MIME[EVIDENCE_ZIP], part.number, part.total, part.first, part.last)
+        del part  # sent by now: not kept while the next part is made
+    yield "zip"
+
+
+async def evidence_files(snapshot: Snapshot, items: Sequence[EvidenceItem], read_file: Callable[[str], Awaitable[bytes | None]],
+                         words: Words, limit: int | None = None) -> list[ReportFile]:
+    """The evidence ZIP (or its parts) at once (the CLI, the console, tests)."""
+    return [item async for item in evidence_zip(snapshot, items, read_file, words, limit) if isinstance(item, ReportFile)]
 
 
 def files(kind: str, snapshot: Snapshot, words: Words, options: Options | None = None) -> list[ReportFile]:

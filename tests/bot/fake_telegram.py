@@ -14,8 +14,9 @@ several replicas would.
 
 Telegram's own limits are enforced so a bot bug shows up as the error Telegram would return:
 4096 characters per message, 64 bytes of callback data, well-formed HTML in HTML parse mode,
-"message is not modified" for an edit that changes nothing, and files of at most 20 MB for a bot
-to download (``getFile``, then ``GET /file/bot<token>/<file_path>``).
+"message is not modified" for an edit that changes nothing, files of at most 20 MB for a bot
+to download (``getFile``, then ``GET /file/bot<token>/<file_path>``), and documents of at most 50 MB
+for a bot to send (``sendDocument``; :attr:`FakeTelegram.document_limit`, smaller in tests).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ BOT_ID = 777000111
 BOT_USERNAME = "spbe_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token-not-real"
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file a bot may download through the Bot API
+DOCUMENT_LIMIT = 50_000_000  # the largest document a bot may send ("50 MB", in its smaller reading)
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote", "span"}
 
 
@@ -163,6 +165,7 @@ class FakeTelegram:
         self.fail_next: dict[str, ApiError] = {}
         self.files: dict[str, FakeFile] = {}  # by file id: what users sent, for getFile and the download
         self.downloads: list[str] = []  # file paths the bot downloaded
+        self.document_limit = DOCUMENT_LIMIT  # sendDocument refuses larger files, as Telegram does
         self._file_paths = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -489,6 +492,8 @@ class FakeTelegram:
 
     async def api_sendDocument(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
+        if len(params.get("document:content") or b"") > self.document_limit:
+            raise ApiError(413, "Request Entity Too Large")
         caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
         thread = self._thread(chat_id, params)
         message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),

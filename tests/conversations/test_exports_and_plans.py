@@ -50,9 +50,9 @@ def formats(client: Client) -> list[str]:
 async def test_officers_take_every_file_but_the_berita_acara(engine: Engine) -> None:
     _, _, lead, officer = await team(engine)
     await officer.command("ekspor")
-    assert formats(officer) == ["pdf", "xlsx", "csv", "portal", "charts"]
+    assert formats(officer) == ["pdf", "xlsx", "csv", "portal", "charts", "evidence-zip"]
     await lead.command("ekspor")
-    assert formats(lead) == ["pdf", "xlsx", "docx", "csv", "portal", "charts"]
+    assert formats(lead) == ["pdf", "xlsx", "docx", "csv", "portal", "charts", "evidence-zip"]
     await officer.press_data(lead.button("export_format", format="docx").data)  # a lead's button, pressed by an officer
     assert officer.views() == ["short:export_lead_only"] and not officer.last.files
     await officer.press("export_format", officer.kept[0], format="xlsx")

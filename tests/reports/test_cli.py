@@ -111,3 +111,49 @@ def test_the_answer_path_loads_no_renderer_library() -> None:
                             check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == []
+
+
+async def _keep_files(database: Path, year: int) -> dict[str, bytes]:
+    """Files for the first three demo items of ``year``, kept where ``run`` keeps them (beside the database)."""
+    from storage import open_database
+    from storage.files.local import LocalFileStore
+
+    store = LocalFileStore(database.parent / "evidence")
+    db = await open_database(database)
+    kept = {}
+    try:
+        period = next(p for p in await db.read.periods.list(1) if p.year == year)
+        linked = {link.evidence_id for link in await db.read.evidence.links(period.id)}
+        for item in [i for i in await db.read.evidence.register(1) if i.id in linked][:3]:
+            data = f"%PDF-1.7 {item.label}".encode()
+            stored = await store.put(data)
+            async with db.transaction() as tx:
+                await tx.evidence.attach_file(item.id, stored.sha256, stored.size)
+            kept[item.label] = data
+    finally:
+        await db.close()
+    return kept
+
+
+def test_export_writes_the_evidence_zip(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+    import zipfile
+
+    run(capsys, "demo", "--database", "demo.sqlite3")
+    kept = asyncio.run(_keep_files(clean_env / "demo.sqlite3", 2025))
+    code, out, err = run(capsys, "export", "--database", "demo.sqlite3", "--institution", "1", "--year", "2025", "--format", "evidence-zip",
+                         "--out", ".", "--lang", "en")
+    assert code == 0, err
+    written = Path(out.split()[1])
+    assert written.name.startswith("evidence_pemerintah-kabupaten-contoh-makmur-demo_2025_") and written.suffix == ".zip"
+    with zipfile.ZipFile(written) as archive:
+        names = archive.namelist()
+        for label, data in kept.items():  # each kept file, under its code, in every indicator's folder it supports
+            ours = [n for n in names if n.split("/")[-1].startswith(f"{label}_Ind")]
+            assert ours and all(n.startswith("Indicator-") and archive.read(n) == data for n in ours)
+        sheet = openpyxl.load_workbook(io.BytesIO(archive.read("Evidence-register.xlsx"))).active
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert sheet["A1"].value == "Evidence register · Pemerintah Kabupaten Contoh Makmur (demo) · 2025"
+    in_zip = [row for row in rows if str(row[-1]).startswith("Indicator-")]
+    assert {row[0] for row in in_zip} == set(kept) and all(row[-1] in names for row in in_zip)
+    assert len(rows) > len(in_zip) and all("no stored file" in str(row[-1]) for row in rows if row not in in_zip)  # the demo's other items

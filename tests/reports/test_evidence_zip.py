@@ -4,17 +4,19 @@ its code and indicator, once per indicator, and the register workbook with the r
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 
 from bot.catalogs import load_translations
 from conversations import callbacks as cb
 from conversations.engine import Engine
 from conversations.register import zip_items
-from reports.evidence_zip import EvidenceItem, Support, build_evidence_zip, member_name
+from reports.evidence_zip import EvidenceItem, EvidenceZipError, Part, Support, build_evidence_zip, build_evidence_zip_parts, member_name
 from storage.files import read_or_none, sha256_of
 from storage.models import Role
 from tests.conversations.conftest import PACKS, Client, fake_files, institution_with
@@ -121,3 +123,68 @@ async def test_the_zip_of_an_institution_holds_what_its_members_sent_and_reviewe
         ("B-001", "Perbup No. 12 Tahun 2023", "12", 12, 3, "perlu revisi", "Lampiran belum ditandatangani.", "Sari", "Wati")]
     sent = items[0].sent_at
     assert sent.tzinfo == JAKARTA and abs(table[0]["Waktu kirim"] - sent.replace(tzinfo=None)) < timedelta(seconds=1)  # in WIB
+
+
+def register_of(items_count: int, size: int) -> tuple[list[EvidenceItem], dict[str, bytes]]:
+    """``items_count`` PDFs of ``size`` bytes that do not compress, each supporting two indicators;
+    and one more item whose file the store lost."""
+    sent = datetime(2026, 12, 1, 10, 5, tzinfo=JAKARTA)
+    noise = random.Random(12)
+    contents = [noise.randbytes(size) for _ in range(items_count)]
+    items = [EvidenceItem(f"B-{n + 1:03d}", f"Bukti {n + 1}", "document", "Wati", sent, sha256_of(data), f"bukti-{n + 1}.pdf", size,
+                          supports=(Support(n % 40 + 1, "Satu"), Support(n % 40 + 2, "Dua")))
+             for n, data in enumerate(contents)]
+    items.append(EvidenceItem("B-099", "Hilang", "document", "Budi", sent, sha256_of(b"lost"), "hilang.pdf", 4,
+                              supports=(Support(47, "Terakhir"),)))
+    return items, {sha256_of(data): data for data in contents}
+
+
+async def parts_of(items: list[EvidenceItem], store: dict[str, bytes], limit: int) -> list[Part]:
+    async def read(sha256: str) -> bytes | None:
+        return store.get(sha256)
+
+    return [part async for part in build_evidence_zip_parts(items, read, Words("id"), title="Register", limit=limit)]
+
+
+async def test_under_a_limit_the_zip_keeps_its_layout_then_each_file_once_then_comes_in_parts() -> None:
+    items, store = register_of(10, 30_000)  # each file twice: about 600 KB; once: about 300 KB
+    (whole,) = await parts_of(items, store, 1_000_000)
+    files, rows = read_back(whole.data)
+    assert len(files) == 20 and (whole.number, whole.total) == (1, 1) and rows[2][0] is None
+    assert whole.data == await build_evidence_zip(items, lambda sha: _async(store.get(sha)), Words("id"), title="Register")
+
+    (once,) = await parts_of(items, store, 400_000)  # too small for a copy per indicator
+    files, rows = read_back(once.data)
+    assert len(once.data) <= 400_000 and len(files) == 10 and "sekali" in rows[2][0]
+    assert sorted(files) == sorted(f"Indikator-{n % 40 + 1:02d}/B-{n + 1:03d}_Ind{n % 40 + 1:02d}_bukti-{n + 1}.pdf" for n in range(10))
+
+    parts = await parts_of(items, store, 100_000)  # three files a part at the most
+    assert [p.total for p in parts] == [4] * 4 and [p.number for p in parts] == [1, 2, 3, 4]
+    assert [(p.first, p.last) for p in parts] == [("B-001", "B-003"), ("B-004", "B-006"), ("B-007", "B-009"), ("B-010", "B-010")]
+    registers = set()
+    seen: dict[str, bytes] = {}
+    for part in parts:
+        assert len(part.data) <= 100_000
+        with zipfile.ZipFile(io.BytesIO(part.data)) as archive:
+            registers.add(archive.read("Register-bukti-dukung.xlsx"))  # every part self-contained with the whole register
+        files, rows = read_back(part.data)
+        seen.update(files)
+        table = [dict(zip(rows[3], row, strict=True)) for row in rows[4:]]
+        assert "4 ZIP" in rows[2][0] and len(table) == 21  # every item and indicator, in every part
+        for row in table[:-1]:
+            number = (int(str(row["Kode"])[2:]) - 1) // 3 + 1
+            assert row["Berkas di ZIP"].startswith(f"bagian {number} dari 4: ")
+            if number == part.number:
+                assert row["Berkas di ZIP"].removeprefix(f"bagian {number} dari 4: ") in files
+        assert "hilang dari penyimpanan" in table[-1]["Berkas di ZIP"]
+    assert len(registers) == 1 and sorted(seen.values()) == sorted(store.values())  # each file exactly once over the parts
+
+
+async def _async(value: bytes | None) -> bytes | None:
+    return value
+
+
+async def test_a_file_larger_than_a_part_can_hold_is_refused_with_its_code() -> None:
+    items, store = register_of(2, 60_000)
+    with pytest.raises(EvidenceZipError, match="B-001"):
+        await parts_of(items, store, 50_000)
