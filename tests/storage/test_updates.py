@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage import Database, open_database
-from storage.sqlite.state import RESTART_GAP
+from storage.rules import RESTART_GAP
 from tests.storage.conftest import Clock
 
 BOT = 777000111
