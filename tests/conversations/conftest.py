@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from conversations.events import Chat, Command, Edited, Event, Press, Text, Uplo
 from conversations.replies import Button, Outcome, Reply
 from conversations.states import Position
 from knowledge.packs import PackRegistry
-from storage import open_database
 from storage.models import Role
+from tests.backends import Backend
 
 OPERATOR = 1
 PACKS = PackRegistry.load()
@@ -85,8 +84,8 @@ def clock() -> list[datetime]:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path, clock: list[datetime]) -> AsyncIterator[Engine]:
-    db = await open_database(tmp_path / "engine.sqlite3")
+async def engine(backend: Backend, clock: list[datetime]) -> AsyncIterator[Engine]:
+    db = await backend.open()
     yield Engine(db, PACKS, EngineConfig(admin_ids=frozenset({OPERATOR})), clock=lambda: clock[0])
     await db.close()
 
