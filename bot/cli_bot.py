@@ -43,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from bot.runtime import StartFailure, check_start, configure_logging
 
-    configure_logging(settings.log_level, secrets=[settings.token] if settings.token else [])
+    configure_logging(settings.log_level, secrets=settings.secrets)
     if not settings.token:
         print(
             "No SPBE_BOT_TOKEN is set, so the local console chat starts instead.\n"

@@ -4,14 +4,17 @@ Each event is one transaction: the update id is claimed (so a repeated update ch
 the user's position is read, the handler that ``conversations.machine`` routes the event to reads
 and writes through the transaction, the position is saved, and the transaction commits before the
 outcome is returned for sending. A refused event rolls back everything its handler wrote. The
-database is the state: a restart, or a second replica, continues exactly where the user was.
+database is the state: a restart, or a second replica, continues exactly where the user was. A
+transaction that concurrent ones got in the way of (PostgreSQL's deadlock or serialisation failure,
+``Contention``) was rolled back whole and is run again, a few times.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from conversations import access, groups, machine, questions, schedule
@@ -26,6 +29,22 @@ from storage import errors as store_errors
 from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPTS = 5  # runs of one unit of work that met concurrent transactions, before the error is the caller's
+
+
+async def retried(work: Callable[[], Awaitable[T]], what: str) -> T:
+    """``work`` (one transaction), run again while it fails with :class:`Contention`: nothing of a
+    failed run was kept, and the next one starts from what the others committed."""
+    attempt = 1
+    while True:
+        try:
+            return await work()
+        except store_errors.Contention as exc:
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+            log.info("%s met a concurrent transaction (%s): run %d of %d", what, exc, attempt, ATTEMPTS)
 
 
 def _answer_in_topic(outcome: Outcome, event: Event) -> None:
@@ -53,7 +72,7 @@ class Engine:
         """Handle ``event``; on a full disk nothing of it is stored (not even the update claim, so a
         redelivery is handled afresh) and the user is told it was not saved."""
         try:
-            return await self._handle(event)
+            return await retried(lambda: self._handle(event), f"update {event.update_id} of user {event.user.id}")
         except store_errors.StorageFull as exc:
             log.error("update %s of user %s not saved, the disk is full: %s", event.update_id, event.user.id, exc)
             outcome = Outcome([short("not_saved")], lang=event.user.language)
@@ -97,22 +116,28 @@ class Engine:
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:
         """Keep the message that is the officer's live card (presses on it edit it in place).
         On a full disk the card is not remembered: the reply was sent, and the next card is sent anew."""
-        try:
+        async def remember() -> None:
             async with self.db.transaction() as tx:
                 position = Position.from_document(user_id, await tx.positions.document(user_id))
                 card = CardRef(chat_id=chat_id, message_id=message_id)
                 if position.card != card:
                     await tx.positions.save(user_id, position.model_copy(update={"card": card}).to_document())
+
+        try:
+            await retried(remember, f"the live card of user {user_id}")
         except store_errors.StorageFull as exc:
             log.error("the live card of user %s is not remembered, the disk is full: %s", user_id, exc)
 
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
         """Keep the id of a group's summary message so later summaries edit it in place (on a full
         disk it is not kept, and the next summary is posted anew)."""
-        try:
+        async def remember() -> None:
             async with self.db.transaction() as tx:
                 if await tx.groups.get(chat_id) is not None:
                     await tx.groups.set_summary_message(chat_id, message_id)
+
+        try:
+            await retried(remember, f"the summary message of group {chat_id}")
         except store_errors.StorageFull as exc:
             log.error("the summary message of group %s is not remembered, the disk is full: %s", chat_id, exc)
 
@@ -125,8 +150,11 @@ class Engine:
 
     async def due_reminders(self, now: datetime | None = None) -> list[Reply]:
         """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``)."""
-        async with self.db.transaction() as tx:
-            return await schedule.due_reminders(tx, self.packs, now or self.clock())
+        async def due() -> list[Reply]:
+            async with self.db.transaction() as tx:
+                return await schedule.due_reminders(tx, self.packs, now or self.clock())
+
+        return await retried(due, "the reminders due")
 
     # --- dispatch through the table -----------------------------------------------------------
 

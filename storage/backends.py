@@ -36,13 +36,16 @@ def describe(location: Location) -> str:
     return str(location)
 
 
-async def open_storage(location: Location, *, clock: Callable[[], datetime] | None = None, upgrade: bool = True) -> OpenedStorage:
+async def open_storage(location: Location, *, clock: Callable[[], datetime] | None = None, upgrade: bool = True,
+                       pool_size: int | None = None) -> OpenedStorage:
     """Open (creating and migrating when needed) the database at ``location``, refusing one that
-    cannot be used with one line that names it (see each backend's ``faults``)."""
+    cannot be used with one line that names it (see each backend's ``faults``). ``pool_size``:
+    PostgreSQL's connections at most (SQLite has one writer and one reader)."""
     if is_postgres(location):
+        from storage.postgres.database import DEFAULT_POOL_SIZE
         from storage.postgres.database import open_database as open_postgres
 
-        return await open_postgres(str(location), clock=clock, upgrade=upgrade)
+        return await open_postgres(str(location), clock=clock, upgrade=upgrade, pool_size=pool_size or DEFAULT_POOL_SIZE)
     from storage.sqlite.database import open_database as open_sqlite
 
     return await open_sqlite(location, clock=clock, upgrade=upgrade)
