@@ -61,12 +61,14 @@ class PostgresDatabases:
         self._copy()
 
     def _shape(self, name: str) -> tuple[object, ...]:
-        """What the schema holds: tables, functions, triggers (the rows are what a test may change)."""
+        """What the schema holds: tables, functions, triggers, the migrations recorded (the rows of the
+        other tables are what a test may change)."""
         with psycopg.connect(self.server.url(name), autocommit=True) as conn:
             row = conn.execute(
                 """SELECT (SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'),
                           (SELECT COUNT(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'),
-                          (SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal)""").fetchone()
+                          (SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal),
+                          (SELECT array_agg(version ORDER BY version) FROM schema_migrations)""").fetchone()
         assert row is not None
         return tuple(row)
 
@@ -120,6 +122,12 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
     yield PostgresBackend(databases.server.url(databases.empty()))
+
+
+@pytest.fixture
+def postgres(postgres_databases: PostgresDatabases) -> PostgresBackend:
+    """The PostgreSQL backend alone, for what only it has."""
+    return PostgresBackend(postgres_databases.server.url(postgres_databases.empty()))
 
 
 @pytest.fixture

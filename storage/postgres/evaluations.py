@@ -115,9 +115,9 @@ class AnswerRepository(Repository):
         period = await PeriodRepository(self._link, self._clock).require(period_id)
         value = rules.check_level(period, indicator, level)
         text = rules.check_text(explanation)
-        now = self._clock()
         old = await self._locked(period_id, indicator)
         if old is None:
+            now = self._clock()
             created = await self._one(
                 """INSERT INTO answers (period_id, indicator, level_x100, explanation, status, answered_by, updated_at)
                    VALUES (%s, %s, %s, %s, 'draft', %s, %s) ON CONFLICT (period_id, indicator) DO NOTHING RETURNING *""",
@@ -131,6 +131,7 @@ class AnswerRepository(Repository):
         rules.changeable(old, period_id, indicator)
         if old.level == value and old.explanation == text:
             return old
+        now = self._clock()  # taken once the row is locked: the history's times follow its order
         row = await self._one(
             """UPDATE answers SET level_x100 = %s, explanation = %s, answered_by = %s, updated_at = %s
                WHERE period_id = %s AND indicator = %s RETURNING *""",

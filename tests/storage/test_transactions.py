@@ -100,3 +100,18 @@ async def test_work_after_a_failed_statement_is_never_confirmed_unless_kept(db: 
     else:
         assert backend.name == "sqlite"
         assert [await db.read.positions.document(n) for n in (1, 4)] == ["before", "after"]
+
+
+async def test_a_commit_right_after_a_failed_statement_is_never_taken_for_success(db: OpenedStorage, backend: Backend) -> None:
+    """The same with nothing after the failed statement: PostgreSQL would answer the COMMIT itself
+    with ROLLBACK, and no error."""
+    try:
+        async with db.transaction() as tx:
+            await tx.positions.save(1, "before")
+            with pytest.raises(StorageError, match="database error"):
+                await tx.answers._execute("INSERT INTO nowhere VALUES (1)")
+    except StorageError as exc:
+        assert backend.name == "postgres" and str(exc).startswith("commit failed: an earlier statement of this transaction failed")
+        assert await db.read.positions.document(1) is None
+    else:
+        assert backend.name == "sqlite" and await db.read.positions.document(1) == "before"
