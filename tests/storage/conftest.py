@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.backends import OpenedStorage
+from storage import open_storage
+from storage.backends import Location, OpenedStorage
 from storage.repositories import Storage
 from tests.backends import Backend, backend_of
 
@@ -53,3 +56,27 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def start_twice_at_once(location: Location) -> list[BaseException]:
+    """Two starts at the same moment on one database (two threads, each with its own event loop and
+    connections, as two processes); what they raised."""
+    together = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    async def start() -> None:
+        together.wait()
+        await (await open_storage(location)).close()
+
+    def run() -> None:
+        try:
+            asyncio.run(start())
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return failures

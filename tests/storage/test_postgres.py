@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import threading
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -20,7 +18,7 @@ from storage.errors import Contention, DatabaseTooNew, DatabaseUnusable, Storage
 from storage.postgres import migrations
 from tests import pg_server
 from tests.backends import PostgresBackend
-from tests.storage.conftest import make_period
+from tests.storage.conftest import make_period, start_twice_at_once
 
 
 @pytest.fixture
@@ -71,24 +69,7 @@ def test_two_processes_starting_on_a_new_database_take_turns(postgres_server: pg
     newest = migrations.postgres_migrations()[-1].version
     for attempt in range(8):
         name = new_postgres_database(postgres_server)
-        together = threading.Barrier(2)
-        failures: list[BaseException] = []
-
-        async def start(url: str = postgres_server.url(name), together: threading.Barrier = together) -> None:
-            together.wait()
-            await (await open_storage(url)).close()
-
-        def run(start: Callable[[], Coroutine[Any, Any, None]] = start, failures: list[BaseException] = failures) -> None:
-            try:
-                asyncio.run(start())
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        failures = start_twice_at_once(postgres_server.url(name))
         try:
             assert not failures, f"attempt {attempt}: {failures!r}"
             assert PostgresBackend(postgres_server.url(name)).committed("SELECT version FROM schema_migrations ORDER BY version") == [
