@@ -3,7 +3,8 @@
 One ``build_application()`` in the style of PTB's examples: HTML parse mode by default, commands
 registered per scope and language in ``post_init``, an early handler group that drops what the
 bot must not act on, and a global error handler that logs with context and tells the user,
-without internals, that something went wrong.
+without internals, that something went wrong. Updates come through the pipeline of
+``bot.pipeline`` (confirmed to Telegram after their commit, ordered per user and chat).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAl
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -33,7 +33,9 @@ from telegram.ext import (
 from bot import catalogs
 from bot.config import Settings
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
+from bot.pipeline import Ledger, OrderedUpdates, PollingUpdater, SendRateLimiter
 from bot.render import Renderer
+from bot.requests import AiohttpRequest
 from bot.runtime import open_engine
 from bot.transport import GroupPacer, Transport
 from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
@@ -69,12 +71,18 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .base_url(base_url)
         .base_file_url(base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:  # paces everything sent: ~30 messages a second overall, ~20 a minute per group
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=10))  # a 429 waits its retry_after and tries again, 10 times
-    application = builder.build()
+        # a 429 waits its retry_after and tries again, up to 10 times
+        builder = builder.rate_limiter(SendRateLimiter(max_retries=10))
+    ledger = Ledger()
+    application = builder.concurrent_updates(OrderedUpdates(ledger)).build()
+    _confirm_after_commit(application, ledger)
     application.bot_data["settings"] = settings
 
     application.add_handler(TypeHandler(Update, _gate), group=-1)
@@ -90,6 +98,15 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
     return application
 
 
+def _confirm_after_commit(application: Application, ledger: Ledger) -> None:
+    """The update pipeline (docs/bot.md): an updater that confirms an update to Telegram only once
+    its handler finished, after its transaction committed, in place of PTB's, which confirms a batch
+    as soon as it is fetched; the ``OrderedUpdates`` processor built above reports what finished."""
+    updater = PollingUpdater(application.bot, application.update_queue, ledger)
+    updater.on_fatal = lambda error: application.stop_running()
+    application.updater = updater
+
+
 async def _post_init(application: Application) -> None:
     """Open the engine, register the command menus per scope and language, start the reminder clock."""
     bot = application.bot
@@ -99,6 +116,7 @@ async def _post_init(application: Application) -> None:
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
     transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
     application.bot_data.update(resources=resources, engine=engine, transport=transport)
+    await transport.replay(application)  # what the outbox had not sent before a restart
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own
         language_code = None if lang == DEFAULT_LANGUAGE else lang
         await bot.set_my_commands(menu("private", PRIVATE_MENU, lang), scope=BotCommandScopeAllPrivateChats(), language_code=language_code)
@@ -106,6 +124,12 @@ async def _post_init(application: Application) -> None:
     if application.job_queue is not None:
         # Schedules are rows in the database: each tick asks which are due, so a restart loses none.
         application.job_queue.run_repeating(_reminder_tick, interval=REMINDER_TICK_SECONDS, first=REMINDER_TICK_SECONDS, name="reminders")
+
+
+async def _post_stop(application: Application) -> None:
+    transport: Transport | None = application.bot_data.get("transport")
+    if transport is not None:
+        await transport.close()
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -143,8 +167,7 @@ async def _on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if event is None:
         return
     transport: Transport = context.bot_data["transport"]
-    outcome = await transport.engine.handle(event)
-    await transport.deliver(outcome, update, context)
+    await transport.handle(event, update, context.application)
 
 
 async def _on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

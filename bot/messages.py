@@ -68,8 +68,11 @@ def _split_lines(paragraph: str, limit: int) -> list[str]:
 
 
 class MessageBuilder:
+    LABELS_KEPT = 4096  # rendered button labels kept; a card has about ten, mostly the same from card to card
+
     def __init__(self, renderer: Renderer) -> None:
         self.renderer = renderer
+        self._labels: dict[tuple[object, ...], str] = {}
 
     def text(self, reply: Reply, lang: str) -> str:
         if reply.view.startswith("short:"):
@@ -77,7 +80,19 @@ class MessageBuilder:
         return self.renderer.render(reply.view, lang, **reply.data)
 
     def button(self, button: Button, lang: str) -> RenderedButton:
-        label = plain(self.renderer.macro("buttons", button.label, lang, **button.args)).strip()
+        """The button with its label rendered; a label depends only on its name, language and
+        arguments, so each is rendered once (the templates are read once, at start)."""
+        try:
+            key: tuple[object, ...] | None = (button.label, lang, *sorted(button.args.items()))
+            label = self._labels.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an argument that cannot be a key: rendered each time
+            key, label = None, None
+        if label is None:
+            label = plain(self.renderer.macro("buttons", button.label, lang, **button.args)).strip()
+            if key is not None:
+                if len(self._labels) >= self.LABELS_KEPT:
+                    self._labels.clear()
+                self._labels[key] = label
         return RenderedButton(label, button.data)
 
     def build(self, reply: Reply, lang: str) -> RenderedMessage:

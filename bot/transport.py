@@ -1,31 +1,42 @@
-"""Sending the engine's replies through the bot: rendering, editing in place, group pacing."""
+"""Sending the engine's replies: rendered into documents kept with the event (the outbox), then
+sent; editing in place, group summaries and their pace, reminders.
+
+What an update makes the bot send is rendered inside the update's transaction (``Transport.seal``)
+into parts, each for one chat. Part 0 is what the update's own handler sends: the callback answer and,
+in a private chat, its messages; a redelivered update (the process stopped before Telegram had
+its confirmation) sends part 0 again from the database. Parts 1.. go through :class:`Lanes`, one
+queue per chat: a group's messages (paced by Telegram) and messages to other chats; each is marked
+sent once delivered, and those still unsent are sent when the bot starts. See docs/bot.md, "The
+update pipeline".
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQuery,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
-    Message,
-    Update,
-)
+from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.messages import MessageBuilder, RenderedMessage
+from bot.messages import MessageBuilder
+from bot.pipeline import Lanes
 from bot.render import Renderer, plain
 from conversations.engine import Engine
+from conversations.events import Event
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
 
 log = logging.getLogger(__name__)
+Document = dict[str, Any]
+HTML = ParseMode.HTML.value
+
 INLINE_TITLE = 64
 INLINE_DESCRIPTION = 120
 INLINE_CACHE_SECONDS = 300
@@ -52,53 +63,121 @@ class GroupPacer:
         self._last[chat_id] = self.clock()
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where an update came from, as much as sending its replies needs."""
+
+    chat_id: int
+    user_id: int | None
+    private: bool
+    query_id: str | None = None  # a button press: the callback query to answer
+    pressed: int | None = None  # ... and the message its button sits on
+
+    @classmethod
+    def of(cls, update: Update) -> Origin:
+        chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+        chat_id = chat.id if chat is not None else user.id if user is not None else 0
+        pressed = query.message.message_id if query is not None and query.message is not None else None
+        return cls(chat_id, user.id if user else None, chat is None or chat.type == "private", query.id if query else None, pressed)
+
+
+def _markup(item: Document) -> str | None:
+    """The item's inline keyboard as the Bot API takes it (a JSON object), or None."""
+    rows = item.get("keyboard")
+    if not rows:
+        return None
+    return json.dumps({"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]},
+                      ensure_ascii=False)
+
+
+async def _api(application: Application, method: str, **params: Any) -> Any:
+    """One Bot API call whose result is used as Telegram returns it. PTB's methods turn every result
+    into objects (an edited card comes back as a ``Message`` with its ten buttons) and every keyboard
+    passed into objects first: for the few calls of an answer that is more CPU than the rest of the
+    sending. The call goes through the bot's ``_post``, as PTB's own methods do, so the rate limiter,
+    the timeouts and Telegram's errors as exceptions are the same."""
+    return await application.bot._post(method, params)
+
+
 class Transport:
-    """Renders an :class:`Outcome` and sends it; keeps group summaries edited in place."""
+    """Renders an :class:`Outcome` into documents and sends them; keeps group summaries edited in place."""
 
     def __init__(self, engine: Engine, renderer: Renderer, pacer: GroupPacer) -> None:
         self.engine = engine
         self.builder = MessageBuilder(renderer)
         self.pacer = pacer
+        self.lanes = Lanes()
+        # Live cards sent as new messages, by user: their ids are kept with the user's next event.
+        self.cards: dict[int, CardRef] = {}
+        self._refreshing: set[int] = set()  # groups with a summary refresh waiting in their lane
+        self._summaries: dict[int, int] = {}  # summary messages posted since the documents were made
 
-    @staticmethod
-    def _markup(message: RenderedMessage) -> InlineKeyboardMarkup | None:
-        if not message.keyboard:
-            return None
-        return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in message.keyboard])
+    # --- one update -------------------------------------------------------------------------------
 
-    async def deliver(self, outcome: Outcome, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is not None:
+    async def handle(self, event: Event, update: Update, application: Application) -> None:
+        """Let the engine handle ``event`` (what is sent is kept in its transaction), then send part 0
+        and queue the other parts. Returns when the update may be confirmed to Telegram."""
+        origin = Origin.of(update)
+        sealed: list[tuple[Outcome, list[tuple[int, Document]]]] = []
+
+        def seal(outcome: Outcome) -> list[tuple[int, str]]:
+            parts = self.render(outcome, origin)
+            sealed.append((outcome, parts))
+            return [(chat_id, json.dumps(document, ensure_ascii=False)) for chat_id, document in parts]
+
+        outcome = await self.engine.handle(event, seal=seal, card=self.cards.pop(event.user.id, None))
+        if outcome.repeated:
+            await self._again(event.update_id, origin, application)
+            return
+        # What was sealed is sent only if it is what the engine returned (not when the transaction it
+        # was kept in failed and the engine answered otherwise, e.g. "not saved" on a full disk).
+        stored = bool(sealed) and sealed[-1][0] is outcome and event.update_id is not None
+        parts = sealed[-1][1] if stored else self.render(outcome, origin)
+        for number, (chat_id, document) in enumerate(parts[1:], start=1):
+            self._queue(chat_id, document, application, (event.update_id, number) if stored else None)  # type: ignore[arg-type]
+        if parts:
+            await self.deliver(parts[0][1], origin, application)
+
+    async def _again(self, update_id: int | None, origin: Origin, application: Application) -> None:
+        """A redelivered update: send its part 0 again (parts 1.. are the outbox's, sent at start)."""
+        if update_id is None:
+            return
+        parts = await self.engine.db.read.outbox.parts(update_id, bot_id=self.engine.config.bot_id)
+        if parts and parts[0].part == 0:
+            log.info("update %s was handled before it was confirmed; its answer is sent again", update_id)
+            await self.deliver(json.loads(parts[0].document), origin, application)
+
+    def render(self, outcome: Outcome, origin: Origin) -> list[tuple[int, Document]]:
+        """The outcome as (chat id, document) parts: part 0 for the update's handler (the callback
+        answer, a private chat's messages, summaries to refresh, the card shown before), then one part
+        per other chat, a group's own messages among them. [] when there is nothing to send."""
+        inline: Document = {}
+        if origin.query_id is not None:
             toast = self.builder.renderer.macro("short", outcome.toast, outcome.lang, **outcome.toast_args) if outcome.toast else None
-            try:
-                await query.answer(toast)
-            except BadRequest as exc:  # a query older than Telegram's limit cannot be answered any more
-                log.info("callback query not answered: %s", exc)
-        chat, user = update.effective_chat, update.effective_user
-        here = chat.id if chat else user.id  # type: ignore[union-attr]
+            inline.update(query=origin.query_id, toast=toast)
+        if outcome.refresh:
+            inline["refresh"] = sorted(outcome.refresh)
+        if outcome.card is not None:
+            inline["card"] = [outcome.card.chat_id, outcome.card.message_id]
+        here: list[Document] = []
+        others: dict[int, list[Document]] = {}
         for reply in outcome.replies:
             if reply.summary:
-                await self.summary(reply, context.application)
-            elif reply.chat_id is not None and reply.chat_id != here:
-                await self.send_elsewhere(reply, reply.lang or outcome.lang, context.application)
+                assert reply.chat_id is not None
+                target, item = reply.chat_id, self._summary_item(reply)
+            elif reply.chat_id is not None and reply.chat_id != origin.chat_id:
+                target, item = reply.chat_id, self._item(reply, reply.lang or outcome.lang)
             else:
-                sent = await self._send(reply, outcome.lang, here, query.message if query and reply.edit else None, context.application)
-                if reply.card and sent is not None and user is not None:
-                    await self._keep_card(outcome.card, sent, user.id, context.application)
-        for institution_id in outcome.refresh:
-            await self.refresh(institution_id, context.application)
-
-    async def _keep_card(self, stored: CardRef | None, sent: Message, user_id: int, application: Application) -> None:
-        """One live card per officer: a card sent anew takes the buttons off the previous one."""
-        card = CardRef(chat_id=sent.chat_id, message_id=sent.message_id)
-        if card == stored:
-            return
-        if stored is not None:
-            try:
-                await application.bot.edit_message_reply_markup(stored.chat_id, stored.message_id, reply_markup=None)
-            except BadRequest as exc:  # deleted, too old, or already without buttons
-                log.info("previous card %s keeps its buttons: %s", stored.message_id, exc)
-        await self.engine.remember_card(user_id, card.chat_id, card.message_id)
+                target, item = origin.chat_id, self._item(reply, outcome.lang, edit=origin.pressed if reply.edit else None)
+            if target == origin.chat_id and origin.private:
+                here.append(item)
+            else:
+                others.setdefault(target, []).append(item)
+        if here:
+            inline["messages"] = here
+        if not inline and not others:
+            return []
+        return [(origin.chat_id, inline), *((chat_id, {"messages": items}) for chat_id, items in others.items())]
 
     async def answer_inline(self, outcome: Outcome, query: InlineQuery) -> None:
         """Each reply as an article: its first line the title, the next ones the description, the
@@ -116,93 +195,196 @@ class Transport:
         except BadRequest as exc:  # the query expired (Telegram allows a few seconds)
             log.info("inline query not answered: %s", exc)
 
-    async def send_elsewhere(self, reply: Reply, lang: str, application: Application) -> None:
-        """A message to another chat (a nudge, a note to an assigned officer): its failure is logged,
-        not the sender's problem (the person may have blocked the bot)."""
-        try:
-            await self._send(reply, lang, reply.chat_id, None, application)  # type: ignore[arg-type]
-        except (Forbidden, BadRequest) as exc:
-            log.info("could not send to chat %s: %s", reply.chat_id, exc)
-
-    async def _send(self, reply: Reply, lang: str, chat_id: int, editable: Any, application: Application) -> Message | None:
+    def _item(self, reply: Reply, lang: str, *, edit: int | None = None) -> Document:
         message = self.builder.build(reply, lang)
-        markup = self._markup(message)
-        last = len(message.chunks) - 1
-        first: Message | None = None
-        for index, chunk in enumerate(message.chunks):
-            keyboard = markup if index == last else None
-            if index == 0 and isinstance(editable, Message):
+        item: Document = {"text": message.chunks}
+        if message.keyboard:
+            item["keyboard"] = [[[b.text, b.data] for b in row] for row in message.keyboard]
+        if edit is not None:
+            item["edit"] = edit
+        if reply.thread_id is not None:
+            item["thread"] = reply.thread_id
+        if reply.card:
+            item["card"] = True
+        return item
+
+    def _summary_item(self, reply: Reply) -> Document:
+        """A group is shared, so its summary is always in the default language, whoever refreshed it."""
+        text = self.builder.build(reply, self.engine.config.default_language).chunks[0]
+        return {"summary": text, "message_id": reply.summary_message_id, "thread": reply.thread_id}
+
+    async def deliver(self, document: Document, origin: Origin, application: Application) -> None:
+        """Part 0: this chat's messages, then the callback answer, then the group summaries to
+        refresh (queued in their lanes). The edited card is what the officer waits for, so it goes
+        first; the answer (the toast, the button's spinner) follows one request later."""
+        await self._show_here(document, origin, application)
+        if "query" in document:
+            await self._answer(document["query"], document.get("toast"), application)
+        for institution_id in document.get("refresh", ()):
+            await self.refresh(institution_id, application)
+
+    async def _answer(self, query_id: str, toast: str | None, application: Application) -> None:
+        try:
+            await _api(application, "answerCallbackQuery", callback_query_id=query_id, text=toast)
+        except BadRequest as exc:  # older than Telegram's limit, or answered before a restart
+            log.info("callback query not answered: %s", exc)
+
+    async def _show_here(self, document: Document, origin: Origin, application: Application) -> None:
+        previous = CardRef(chat_id=document["card"][0], message_id=document["card"][1]) if "card" in document else None
+        for item in document.get("messages", ()):
+            message_id, edited = await self._show(origin.chat_id, item, application)
+            if item.get("card") and message_id is not None and origin.user_id is not None:
+                await self._card_shown(origin.user_id, CardRef(chat_id=origin.chat_id, message_id=message_id), previous,
+                                       kept=edited and item.get("edit") == origin.pressed, application=application)
+
+    async def _card_shown(self, user_id: int, card: CardRef, previous: CardRef | None, *, kept: bool, application: Application) -> None:
+        """One live card per officer: a card shown in another message takes the buttons off the
+        previous one. The engine kept the pressed message as the card already (``kept``); a card sent
+        as a new message is kept with the officer's next event."""
+        if previous is not None and previous != card:
+            try:
+                await application.bot.edit_message_reply_markup(previous.chat_id, previous.message_id, reply_markup=None)
+            except BadRequest as exc:  # deleted, too old, or already without buttons
+                log.info("previous card %s keeps its buttons: %s", previous.message_id, exc)
+        if not kept:
+            self.cards[user_id] = card
+
+    async def _show(self, chat_id: int, item: Document, application: Application) -> tuple[int | None, bool]:
+        """Send (or edit in place) one message, split in chunks; the id of its first message, and
+        whether that is the message it was to edit."""
+        markup = _markup(item)
+        chunks: list[str] = item["text"]
+        first: int | None = None
+        edited = False
+        for index, chunk in enumerate(chunks):
+            keyboard = markup if index == len(chunks) - 1 else None
+            if index == 0 and item.get("edit") is not None:
                 try:
-                    edited = await editable.edit_text(chunk, reply_markup=keyboard)
-                    first = edited if isinstance(edited, Message) else editable
+                    await _api(application, "editMessageText", chat_id=chat_id, message_id=item["edit"], text=chunk, parse_mode=HTML,
+                               reply_markup=keyboard)
+                    first, edited = item["edit"], True
                     continue
                 except BadRequest as exc:
                     if "not modified" in str(exc).lower():
-                        first = editable
+                        first, edited = item["edit"], True
                         continue
                     log.info("edit failed, sending a new message instead: %s", exc)
-            sent = await application.bot.send_message(chat_id, chunk, reply_markup=keyboard, message_thread_id=reply.thread_id)
-            first = first or sent
-        return first
+            sent = await _api(application, "sendMessage", chat_id=chat_id, text=chunk, parse_mode=HTML, reply_markup=keyboard,
+                              message_thread_id=item.get("thread"))
+            first = first or sent["message_id"]
+        return first, edited
+
+    # --- the lanes: groups, other chats, the outbox -------------------------------------------------
+
+    def _queue(self, chat_id: int, document: Document, application: Application, stored: tuple[int, int] | None = None,
+               ) -> asyncio.Future[None]:
+        """Send a part in its chat's lane; ``stored`` (update id, part) marks it sent in the outbox."""
+
+        async def job() -> None:
+            for item in document["messages"]:
+                if "summary" in item:
+                    await self._show_summary(chat_id, item, application)
+                else:
+                    await self.send_elsewhere(chat_id, item, application)
+            if stored is not None:
+                await self.engine.outbox_sent(*stored)
+
+        return self.lanes.put(chat_id, job)
+
+    async def replay(self, application: Application) -> int:
+        """At start: queue the outbox's parts that were not sent before the process stopped."""
+        unsent = await self.engine.db.read.outbox.unsent(bot_id=self.engine.config.bot_id)
+        for part in unsent:
+            self._queue(part.chat_id, json.loads(part.document), application, (part.update_id, part.part))
+        if unsent:
+            log.info("sending %d message(s) kept from before the restart", len(unsent))
+        return len(unsent)
+
+    async def send_elsewhere(self, chat_id: int, item: Document, application: Application) -> None:
+        """A message to a chat that is not the sender's (a group, a nudge, a note to an assigned
+        officer): its refusal is logged, not the sender's problem (the person may have blocked the bot)."""
+        try:
+            await self._show(chat_id, item, application)
+        except (Forbidden, BadRequest) as exc:
+            log.info("could not send to chat %s: %s", chat_id, exc)
+
+    async def close(self) -> None:
+        """Stopping: keep the live cards sent as new messages, end the lanes (the outbox keeps what
+        they did not send)."""
+        await self.lanes.close()
+        cards, self.cards = self.cards, {}
+        for user_id, card in cards.items():
+            await self.engine.remember_card(user_id, card.chat_id, card.message_id)
 
     # --- group summaries -------------------------------------------------------------------------
 
-    async def summary(self, reply: Reply, application: Application) -> None:
-        """Show a group's summary: edit its message in place, or post one (and remember it).
-
-        A group is shared, so its summary is always in the default language, whoever refreshed it.
-        """
-        chat_id = reply.chat_id
-        assert chat_id is not None
-        text = self.builder.build(reply, self.engine.config.default_language).chunks[0]
-        if reply.summary_message_id is not None:
+    async def _show_summary(self, chat_id: int, item: Document, application: Application) -> None:
+        """Show a group's summary: edit its message in place, or post one (and remember it)."""
+        text, message_id = item["summary"], self._summaries.get(chat_id, item.get("message_id"))
+        if message_id is not None:
             try:
-                await application.bot.edit_message_text(text, chat_id, reply.summary_message_id)
+                await _api(application, "editMessageText", chat_id=chat_id, message_id=message_id, text=text, parse_mode=HTML)
                 self.pacer.mark(chat_id)
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     return
-                log.info("summary message %s in %s cannot be edited (%s); posting a new one", reply.summary_message_id, chat_id, exc)
+                log.info("summary message %s in %s cannot be edited (%s); posting a new one", message_id, chat_id, exc)
             except Forbidden as exc:
                 log.info("the bot cannot write in group %s: %s", chat_id, exc)
                 return
         try:
             # A new summary in answer to /progres in a topic goes there; edits need no topic.
-            sent = await application.bot.send_message(chat_id, text, message_thread_id=reply.thread_id)
+            sent = await _api(application, "sendMessage", chat_id=chat_id, text=text, parse_mode=HTML, message_thread_id=item.get("thread"))
         except (Forbidden, BadRequest) as exc:
             log.info("the bot cannot write in group %s: %s", chat_id, exc)
             return
         self.pacer.mark(chat_id)
-        await self.engine.remember_summary(chat_id, sent.message_id)
+        self._summaries[chat_id] = sent["message_id"]
+        await self.engine.remember_summary(chat_id, sent["message_id"])
 
     async def refresh(self, institution_id: int, application: Application) -> None:
-        """Bring the institution's group summaries up to date, each at the pace its group allows."""
+        """Bring the institution's group summaries up to date, each at the pace its group allows:
+        one refresh waits in the group's lane at most (it reads the latest state when it runs)."""
         for group in await self.engine.db.read.groups.for_institution(institution_id):
-            wait = self.pacer.wait(group.chat_id)
+            chat_id = group.chat_id
+            if chat_id in self._refreshing:
+                continue
+            wait = self.pacer.wait(chat_id)
             if wait <= 0:
-                await self.refresh_chat(group.chat_id, application)
+                self._refreshing.add(chat_id)
+                self.lanes.put(chat_id, lambda chat_id=chat_id: self._refresh_now(chat_id, application))  # type: ignore[misc]
             elif application.job_queue is not None:
-                name = f"summary:{group.chat_id}"
+                name = f"summary:{chat_id}"
                 if not application.job_queue.get_jobs_by_name(name):
-                    application.job_queue.run_once(self._refresh_job, wait, data=group.chat_id, name=name)
+                    application.job_queue.run_once(self._refresh_job, wait, data=chat_id, name=name)
+
+    async def _refresh_now(self, chat_id: int, application: Application) -> None:
+        self._refreshing.discard(chat_id)
+        await self.refresh_chat(chat_id, application)
 
     async def refresh_chat(self, chat_id: int, application: Application) -> None:
         reply = await self.engine.group_summary(chat_id)
         if reply is not None:
-            await self.summary(reply, application)
+            await self._show_summary(chat_id, self._summary_item(reply), application)
 
     async def _refresh_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.refresh_chat(context.job.data, context.application)  # type: ignore[union-attr, arg-type]
+        chat_id: int = context.job.data  # type: ignore[union-attr, assignment]
+        if chat_id not in self._refreshing:
+            self._refreshing.add(chat_id)
+            self.lanes.put(chat_id, lambda: self._refresh_now(chat_id, context.application))
 
     # --- reminders -------------------------------------------------------------------------------
 
     async def send_reminders(self, application: Application, now: Any = None) -> int:
-        """Send the digests and nudges due now, one after another (the rate limiter paces them)."""
+        """Send the digests and nudges due now, each in its chat's lane (the rate limiter paces them)."""
         replies = await self.engine.due_reminders(now)
+        sends = []
         for reply in replies:
-            try:
-                await self.send_elsewhere(reply, reply.lang or self.engine.config.default_language, application)
-            except TelegramError as exc:
-                log.warning("reminder to %s not sent: %s", reply.chat_id, exc)
+            assert reply.chat_id is not None
+            item = self._item(reply, reply.lang or self.engine.config.default_language)
+            sends.append(self._queue(reply.chat_id, {"messages": [item]}, application))
+        for result in await asyncio.gather(*sends, return_exceptions=True):
+            if isinstance(result, TelegramError):
+                log.warning("reminder not sent: %s", result)
         return len(replies)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -42,7 +42,7 @@ class Turn:
     now: datetime
     lang: str = "id"
     callback: Callback | None = None  # the parsed button data, for presses
-    changed: bool = field(default=False)
+    read_only: bool = False  # ``tx`` is the reader connection (a route that only reads, see Engine.handle)
 
     @property
     def user_id(self) -> int:
@@ -80,13 +80,11 @@ class Turn:
     def move(self, **place: Any) -> None:
         """Change where the user is (institution, period, open indicator, card); saved when the turn ends."""
         self.position = self.position.model_copy(update=place)
-        self.changed = True
 
     def enter(self, step: Step) -> None:
         """Change what the assistant waits for; saved when the turn ends."""
         if step != self.position.step:
             self.position = self.position.model_copy(update={"step": step})
-            self.changed = True
 
     def leave(self) -> None:
         self.enter(IDLE)

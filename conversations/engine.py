@@ -2,9 +2,11 @@
 
 Each event is one transaction: the update id is claimed (so a repeated update changes nothing),
 the user's position is read, the handler that ``conversations.machine`` routes the event to reads
-and writes through the transaction, the position is saved, and the transaction commits before the
-outcome is returned for sending. A refused event rolls back everything its handler wrote. The
-database is the state: a restart, or a second replica, continues exactly where the user was. A
+and writes through the transaction, the position is saved, what the bot will send is kept with it
+(``seal``, the outbox), and the transaction commits before the outcome is returned for sending. A
+refused event rolls back everything its handler wrote. An event whose route only reads is answered
+from the reader connection, without a transaction. The database is the state: a restart, or a
+second replica, continues exactly where the user was. A
 transaction that concurrent ones got in the way of (PostgreSQL's deadlock or serialisation failure,
 ``Contention``) was rolled back whole and is run again, a few times.
 """
@@ -26,7 +28,7 @@ from conversations.states import IDLE, CardRef, Position, State
 from knowledge.answering import Library
 from knowledge.packs import PackRegistry
 from storage import errors as store_errors
-from storage.repositories import Storage
+from storage.repositories import Session, Storage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,6 +47,25 @@ async def retried(work: Callable[[], Awaitable[T]], what: str) -> T:
                 raise
             attempt += 1
             log.info("%s met a concurrent transaction (%s): run %d of %d", what, exc, attempt, ATTEMPTS)
+
+Seal = Callable[[Outcome], list[tuple[int, str]]]
+"""Turns an outcome into what the bot will send for it: (chat id, document) parts, part 0 for the
+update's own handler, parts 1.. for the outbox to send; kept in the event's transaction (see
+``bot.transport``). An event that only reads needs a transaction only when it has parts 1..."""
+
+
+class _NeedsWriter(Exception):
+    """An event tried on the reader connection turns out to write: it is handled in a transaction."""
+
+
+def _pressed_card(turn: Turn, outcome: Outcome) -> None:
+    """A card that replaces the pressed message makes that message the live card, kept in this
+    turn's transaction (a card sent as a new message is kept with the next event, see ``handle``)."""
+    event = turn.event
+    if isinstance(event, Press) and event.message_id is not None and any(r.card and r.edit for r in outcome.replies):
+        card = CardRef(chat_id=event.chat.id, message_id=event.message_id)
+        if turn.position.card != card:
+            turn.position = turn.position.model_copy(update={"card": card})
 
 
 def _answer_in_topic(outcome: Outcome, event: Event) -> None:
@@ -68,38 +89,116 @@ class Engine:
 
     # --- entry points -------------------------------------------------------------------------
 
-    async def handle(self, event: Event) -> Outcome:
-        """Handle ``event``; on a full disk nothing of it is stored (not even the update claim, so a
-        redelivery is handled afresh) and the user is told it was not saved."""
+    async def handle(self, event: Event, *, seal: Seal | None = None, card: CardRef | None = None) -> Outcome:
+        """Handle ``event`` in one transaction and return what to send, already committed.
+
+        ``card`` is the officer's live card when the bot sent it as a new message after the user's
+        previous event (its id was unknown in that event's transaction): it is kept in this one.
+        ``seal`` renders the outcome into what the bot sends, kept in the same transaction so that an
+        update Telegram delivers again is answered as the first time (``Outcome.repeated``).
+
+        On a full disk nothing of the event is stored (not even the update claim, so a redelivery is
+        handled afresh) and the user is told it was not saved.
+        """
         try:
-            return await retried(lambda: self._handle(event), f"update {event.update_id} of user {event.user.id}")
+            return await retried(lambda: self._attempt(event, seal, card), f"update {event.update_id} of user {event.user.id}")
         except store_errors.StorageFull as exc:
             log.error("update %s of user %s not saved, the disk is full: %s", event.update_id, event.user.id, exc)
             outcome = Outcome([short("not_saved")], lang=event.user.language)
             _answer_in_topic(outcome, event)
             return outcome
 
-    async def _handle(self, event: Event) -> Outcome:
+    async def _attempt(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        """One run of :meth:`handle`: from the reader when the event's route only reads, else in a transaction."""
+        if card is None:
+            outcome = await self._read_only(event)
+            if outcome is not None:
+                return await self._seal_read(event, outcome, seal)
+        return await self._handle(event, seal, card)
+
+    async def _claim(self, tx: Session, event: Event) -> bool:
+        """Claim the event's update in ``tx``; False for a redelivery of an update handled before."""
+        bot, update = self.config.bot_id, event.update_id
+        if update is None or await tx.updates.claim(update, bot_id=bot, key=event.update_key):
+            return True
+        self._skipped(event)
+        return False
+
+    def _skipped(self, event: Event) -> None:
+        log.warning("update %s of bot %s (user %s) was processed already, a redelivery: skipped",
+                    event.update_id, self.config.bot_id, event.user.id)
+
+    async def _seal_read(self, event: Event, outcome: Outcome, seal: Seal | None) -> Outcome:
+        """A read-only outcome needs a transaction only for what the outbox sends (parts 1..), kept
+        before the update is confirmed; with part 0 alone a redelivery may simply be answered again."""
+        update_id = event.update_id
+        parts = seal(outcome) if seal is not None and update_id is not None else []
+        if len(parts) <= 1 or update_id is None:
+            return outcome
         async with self.db.transaction() as tx:
-            bot, update = self.config.bot_id, event.update_id
-            if update is not None and not await tx.updates.claim(update, bot_id=bot, key=event.update_key):
-                log.warning("update %s of bot %s (user %s) was processed already, a redelivery: skipped", update, bot, event.user.id)
-                return Outcome()
-            position = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+            if not await self._claim(tx, event):
+                return Outcome(repeated=True)
+            await tx.outbox.put(update_id, parts, bot_id=self.config.bot_id)
+        return outcome
+
+    async def _handle(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        async with self.db.transaction() as tx:
+            if not await self._claim(tx, event):
+                return Outcome(repeated=True)
+            stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+            position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
             turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
             try:
                 async with tx.savepoint():
                     outcome = await self._dispatch(turn)
-                    if turn.changed:
+                    _pressed_card(turn, outcome)
+                    if turn.position != stored:
                         await tx.positions.save(turn.user_id, turn.position.to_document())
             except Refusal as refusal:
                 outcome = Outcome([refusal.reply], toast=refusal.toast)
                 if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
-                    await tx.positions.save(position.user_id, position.model_copy(update={"step": IDLE}).to_document())
+                    position = position.model_copy(update={"step": IDLE})
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
             except store_errors.AnswerLocked as exc:
                 outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
+            outcome.lang = turn.lang
+            outcome.card = position.card
+            _answer_in_topic(outcome, event)
+            if seal is not None and event.update_id is not None:
+                parts = seal(outcome)
+                if parts:
+                    await tx.outbox.put(event.update_id, parts, bot_id=self.config.bot_id)
+        return outcome
+
+    async def _read_only(self, event: Event) -> Outcome | None:
+        """The outcome of an event whose route only reads (``read_only`` in the table), from the
+        reader connection: no transaction, no claim (answering a redelivered update again changes
+        nothing). None when the event needs the writer, also when it turns out to change the position."""
+        if isinstance(event, ChatMigrated | Upload | Edited):
+            return None
+        read = self.db.read
+        position = Position.from_document(event.user.id, await read.positions.document(event.user.id))
+        if not machine.reads_only(event, position.state):
+            return None
+        if event.update_id is not None and await read.updates.seen(event.update_id, bot_id=self.config.bot_id, key=event.update_key):
+            self._skipped(event)
+            return Outcome(repeated=True)  # handled before, maybe in another state: not read again
+        turn = Turn(event, read, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language, read_only=True)
+        try:
+            outcome = await self._dispatch(turn)
+        except Refusal as refusal:
+            if refusal.leave and position.state != State.IDLE:
+                return None
+            outcome = Outcome([refusal.reply], toast=refusal.toast)
+        except _NeedsWriter:
+            return None
+        if turn.position != position:
+            return None
         outcome.lang = turn.lang
-        outcome.card = turn.position.card
+        outcome.card = position.card
         _answer_in_topic(outcome, event)
         return outcome
 
@@ -128,6 +227,18 @@ class Engine:
         except store_errors.StorageFull as exc:
             log.error("the live card of user %s is not remembered, the disk is full: %s", user_id, exc)
 
+    async def outbox_sent(self, update_id: int, part: int) -> None:
+        """Mark a part the outbox sent (see ``Seal``), so a restart does not send it again (on a full
+        disk it stays unmarked and is sent once more at the next start)."""
+        async def mark() -> None:
+            async with self.db.transaction() as tx:
+                await tx.outbox.mark_sent(update_id, part, self.clock(), bot_id=self.config.bot_id)
+
+        try:
+            await retried(mark, f"part {part} of update {update_id}")
+        except store_errors.StorageFull as exc:
+            log.error("part %s of update %s not marked sent, the disk is full: %s", part, update_id, exc)
+
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
         """Keep the id of a group's summary message so later summaries edit it in place (on a full
         disk it is not kept, and the next summary is posted anew)."""
@@ -149,12 +260,29 @@ class Engine:
         return self.clock().astimezone(ZoneInfo(self.config.timezone))
 
     async def due_reminders(self, now: datetime | None = None) -> list[Reply]:
-        """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``)."""
-        async def due() -> list[Reply]:
-            async with self.db.transaction() as tx:
-                return await schedule.due_reminders(tx, self.packs, now or self.clock())
+        """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``).
 
-        return await retried(due, "the reminders due")
+        The digests are built from the reader connection; the transaction only marks the schedules,
+        each only if no one marked it since it was read (another process sends it then).
+        """
+        now = now or self.clock()
+        due = await schedule.due_reminders(self.db.read, self.packs, now)
+        if not due:
+            return []
+
+        async def mark() -> list[Reply]:
+            replies: list[Reply] = []
+            async with self.db.transaction() as tx:
+                current = {s.id: s for s in await tx.reminders.list()}
+                for item in due:
+                    fresh = current.get(item.schedule.id)
+                    if fresh is None or fresh.last_sent_at != item.schedule.last_sent_at:
+                        continue
+                    await tx.reminders.mark_sent(item.schedule.id, now)
+                    replies += item.replies
+            return replies
+
+        return await retried(mark, "the reminders due")
 
     # --- dispatch through the table -----------------------------------------------------------
 
@@ -179,7 +307,10 @@ class Engine:
 
     async def _command(self, turn: Turn, command: Command) -> tuple[Outcome, frozenset[State]]:
         if turn.event.user.username:
-            await turn.tx.members.set_username(turn.user_id, turn.event.user.username)
+            if not turn.read_only:
+                await turn.tx.members.set_username(turn.user_id, turn.event.user.username)
+            elif not await turn.tx.members.username_current(turn.user_id, turn.event.user.username):
+                raise _NeedsWriter
         route = machine.COMMANDS.get(command.name)
         if not turn.event.chat.private:
             if route is None or not route.group:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from conversations import assignments, evidence, explanations, groups, locking, navigation, periods, questions, schedule, team
 from conversations.context import Turn
-from conversations.events import Command
+from conversations.events import Command, Event, Press, Text
 from conversations.replies import Outcome, Refusal, Reply, short
 from conversations.states import State
 from knowledge.models import Pack
@@ -30,6 +30,9 @@ CommandHandler = Callable[[Turn, Command], Awaitable[Outcome]]
 class Route:
     handler: TurnHandler
     to: frozenset[State] = frozenset()  # besides staying in the state it came from
+    # The handler only reads: the engine answers it from the reader connection, without a
+    # transaction (and takes the writer after all when the turn changes the position).
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class PeriodRoute:
     handler: PeriodHandler
     to: frozenset[State] = frozenset()
     group: bool = False
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class PressRoute:
     handler: TurnHandler
     to: frozenset[State] = frozenset()
     group: bool = False
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class CommandRoute:
     private: bool = True
     group: bool = False
     keeps_step: bool = False  # answered without ending an awaited input (/tanya, /bantuan)
+    read_only: bool = False
 
 
 def to(*states: State) -> frozenset[State]:
@@ -123,7 +129,7 @@ async def _stale(turn: Turn) -> Outcome:
 
 S = State
 INPUTS: dict[tuple[State | None, str], Route] = {
-    (S.IDLE, "text"): Route(_question),
+    (S.IDLE, "text"): Route(_question, read_only=True),
     (S.EXPLANATION, "text"): Route(explanations.typed, to(S.EXPLANATION_CHECK, S.IDLE)),
     (S.EXPLANATION_CHECK, "text"): Route(explanations.typed, to(S.EXPLANATION, S.IDLE)),
     (S.JUMP, "text"): Route(navigation.jump_typed, to(S.IDLE)),
@@ -149,18 +155,18 @@ INPUTS: dict[tuple[State | None, str], Route] = {
 PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (ANY, "cd"): PeriodRoute(navigation.show_card, to(S.IDLE)),
     (ANY, "lv"): PeriodRoute(navigation.level, to(S.IDLE, S.EXPLANATION, S.VALUE)),
-    (ANY, "cr"): PeriodRoute(navigation.criteria),
-    (ANY, "ev"): PeriodRoute(navigation.criteria),
+    (ANY, "cr"): PeriodRoute(navigation.criteria, read_only=True),
+    (ANY, "ev"): PeriodRoute(navigation.criteria, read_only=True),
     (ANY, "gd"): PeriodRoute(navigation.guided_start, to(S.GUIDED)),
     (ANY, "ga"): PeriodRoute(navigation.guided_answer, to(S.IDLE)),
     (ANY, "nx"): PeriodRoute(navigation.skip, to(S.IDLE)),
     (ANY, "pv"): PeriodRoute(navigation.previous, to(S.IDLE)),
-    (ANY, "mn"): PeriodRoute(navigation.menu),
+    (ANY, "mn"): PeriodRoute(navigation.menu, read_only=True),
     (ANY, "jp"): PeriodRoute(navigation.jump, to(S.JUMP)),
-    (ANY, "ls"): PeriodRoute(navigation.listing),
+    (ANY, "ls"): PeriodRoute(navigation.listing, read_only=True),
     (ANY, "ps"): PeriodRoute(navigation.pause, to(S.IDLE)),
-    (ANY, "sm"): PeriodRoute(navigation.show_summary),
-    (ANY, "sv"): PeriodRoute(navigation.summary_view),
+    (ANY, "sm"): PeriodRoute(navigation.show_summary, read_only=True),
+    (ANY, "sv"): PeriodRoute(navigation.summary_view, read_only=True),
     (ANY, "xo"): PeriodRoute(explanations.open_input, to(S.EXPLANATION)),
     (S.EXPLANATION, "xc"): PeriodRoute(explanations.cancel, to(S.IDLE)),
     (S.EXPLANATION, "sk"): PeriodRoute(explanations.cancel, to(S.IDLE)),
@@ -175,14 +181,14 @@ PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (ANY, "st"): PressRoute(team.start_choice, to(S.IDLE, S.INVITE_CODE, S.INSTITUTION_NAME)),
     (S.INSTITUTION_KIND, "ik"): PressRoute(team.institution_kind, to(S.INSTITUTION_REGION)),
     (ANY, "ap"): PressRoute(assignments.picked, group=True),
-    (ANY, "qa"): PressRoute(questions.candidate, group=True),
-    (ANY, "qk"): PressRoute(questions.candidate, group=True),
+    (ANY, "qa"): PressRoute(questions.candidate, group=True, read_only=True),
+    (ANY, "qk"): PressRoute(questions.candidate, group=True, read_only=True),
 }
 STALE = PressRoute(_stale, group=True)
 
 COMMANDS: dict[str, CommandRoute] = {
-    "tanya": CommandRoute(_ask, group=True, keeps_step=True),
-    "bantuan": CommandRoute(_help, group=True, keeps_step=True),
+    "tanya": CommandRoute(_ask, group=True, keeps_step=True, read_only=True),
+    "bantuan": CommandRoute(_help, group=True, keeps_step=True, read_only=True),
     "start": CommandRoute(team.start, to(S.IDLE), group=True),
     "mulai": CommandRoute(navigation.continue_command),
     "ringkasan": CommandRoute(navigation.summary_command),
@@ -217,6 +223,18 @@ def input_route(state: State, trigger: str) -> Route:
 
 def press_route(state: State, action: str) -> PeriodRoute | PressRoute:
     return PRESSES.get((state, action)) or PRESSES.get((ANY, action)) or STALE
+
+
+def reads_only(event: Event, state: State) -> bool:
+    """Whether the route ``event`` takes in ``state`` only reads (an unknown command is /bantuan)."""
+    if isinstance(event, Command):
+        return COMMANDS.get(event.name, COMMANDS["bantuan"]).read_only
+    if isinstance(event, Press):
+        action = event.data.split(":", 1)[0]
+        return press_route(state, action).read_only
+    if isinstance(event, Text):
+        return input_route(state, "text").read_only
+    return False
 
 
 # --- the diagram --------------------------------------------------------------------------------

@@ -47,8 +47,12 @@ class Outcome:
     lang: str = "id"
     # Institutions whose group summaries should show this change (the transport paces the edits).
     refresh: set[int] = field(default_factory=set)
-    # The officer's live card as stored: a new card replaces it (its buttons are taken off).
+    # The officer's live card before this event: a card shown in another message replaces it (its
+    # buttons are taken off).
     card: CardRef | None = None
+    # The update was handled before (Telegram delivered it again): nothing was done now; what was
+    # sent for it is in the outbox.
+    repeated: bool = False
 
     def add(self, reply: Reply) -> Outcome:
         self.replies.append(reply)

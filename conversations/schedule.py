@@ -8,6 +8,7 @@ down is still sent when it comes back, if that is within :data:`CATCH_UP` of its
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,35 +110,44 @@ def latest_time(schedule: ReminderSchedule, now: datetime) -> datetime:
     return moment if moment <= local else moment - timedelta(days=1)
 
 
-async def due_reminders(tx: Session, packs: PackRegistry, now: datetime) -> list[Reply]:
-    """The digests and nudges due at ``now``; each schedule is marked sent in ``tx``.
+@dataclass(frozen=True)
+class Due:
+    """A schedule due now, as it was read, and what it sends (nothing when it is only caught up)."""
 
-    Marking happens before sending, so a crash in between loses that day's message rather than
-    sending it twice.
-    """
-    replies: list[Reply] = []
-    for schedule in await tx.reminders.list():
+    schedule: ReminderSchedule
+    replies: list[Reply]
+
+
+async def due_reminders(read: Session, packs: PackRegistry, now: datetime) -> list[Due]:
+    """The schedules due at ``now`` with their digests and nudges, built from ``read`` without
+    writing; the caller marks them sent (see ``Engine.due_reminders``) before sending, so a crash in
+    between loses that day's message rather than sending it twice."""
+    due: list[Due] = []
+    for schedule in await read.reminders.list():
         moment = latest_time(schedule, now)
         if schedule.last_sent_at is not None and schedule.last_sent_at >= moment:
             continue
-        await tx.reminders.mark_sent(schedule.id, now)
-        if now - moment > CATCH_UP or schedule.kind != DIGEST or schedule.chat_id is None:
+        due.append(Due(schedule, await _reminder(read, packs, schedule, now, moment)))
+    return due
+
+
+async def _reminder(read: Session, packs: PackRegistry, schedule: ReminderSchedule, now: datetime, moment: datetime) -> list[Reply]:
+    if now - moment > CATCH_UP or schedule.kind != DIGEST or schedule.chat_id is None:
+        return []
+    group = await read.groups.get(schedule.chat_id)
+    period = await read.periods.latest(schedule.institution_id)
+    if group is None or group.institution_id != schedule.institution_id or period is None:
+        return []
+    institution = await read.institutions.require(schedule.institution_id)
+    local_now = now.astimezone(ZoneInfo(schedule.timezone))
+    facts = await progress(read, packs.get(period.framework), institution, period, local_now.date())
+    replies = [Reply("progress", {"p": facts, "digest": True, "as_of": local_now}, chat_id=group.chat_id)]
+    members = {m.user_id: m for m in await read.members.list(institution.id)}
+    for user_id, numbers in sorted(facts.overdue.items()):
+        member = members.get(user_id)
+        if member is None:
             continue
-        group = await tx.groups.get(schedule.chat_id)
-        period = await tx.periods.latest(schedule.institution_id)
-        if group is None or group.institution_id != schedule.institution_id or period is None:
-            continue
-        institution = await tx.institutions.require(schedule.institution_id)
-        local_now = now.astimezone(ZoneInfo(schedule.timezone))
-        facts = await progress(tx, packs.get(period.framework), institution, period, local_now.date())
-        replies.append(Reply("progress", {"p": facts, "digest": True, "as_of": local_now},
-                             chat_id=group.chat_id))
-        members = {m.user_id: m for m in await tx.members.list(institution.id)}
-        for user_id, numbers in sorted(facts.overdue.items()):
-            member = members.get(user_id)
-            if member is None:
-                continue
-            nudge = short("nudge", institution=institution.name, indicators=compact(numbers), count=len(numbers))
-            nudge.chat_id, nudge.lang = user_id, member.language
-            replies.append(nudge)
+        nudge = short("nudge", institution=institution.name, indicators=compact(numbers), count=len(numbers))
+        nudge.chat_id, nudge.lang = user_id, member.language
+        replies.append(nudge)
     return replies

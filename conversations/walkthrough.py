@@ -8,6 +8,7 @@ running index. Every function takes the :class:`Turn` and returns replies; write
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,7 +90,7 @@ def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | No
 
 async def card(
     turn: Turn, period: Period, pack: Pack, number: int, *, edit: bool = False, saved: Saved | None = None,
-    explained: int | None = None, previous: int | None = None,
+    explained: int | None = None, previous: int | None = None, answered: int | None = None,
 ) -> Reply:
     """The card of indicator ``number``; also moves the officer there (and ends any awaited input).
 
@@ -97,7 +98,7 @@ async def card(
     """
     ind = pack.indicator(number)
     answer = await turn.tx.answers.get(period.id, number)
-    answered = await turn.tx.answers.count(period.id)
+    answered = await turn.tx.answers.count(period.id) if answered is None else answered  # how many, when the caller knows
     files = await turn.tx.evidence.for_answer(period.id, number)
     turn.move(period_id=period.id, institution_id=period.institution_id, indicator=number)
     turn.leave()
@@ -157,7 +158,8 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
     answer = await turn.tx.answers.save(
         period_id=period.id, indicator=number, level=value, explanation=existing.explanation if existing else None, by=turn.user_id,
     )
-    evaluation = evaluate(pack, await turn.tx.answers.levels(period.id))
+    levels = await turn.tx.answers.levels(period.id)
+    evaluation = evaluate(pack, levels)
     saved = Saved(ind, value, level_name(pack, ind, value), evaluation)
     next_level = int(value) + 1
     toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0,
@@ -168,7 +170,7 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
         turn.move(period_id=period.id, institution_id=period.institution_id, indicator=number)
         turn.enter(Explanation(period_id=period.id, indicator=number, level=value))
         return outcome.add(explanation_input(pack, period, ind, answer, saved=saved, edit=edit))
-    return outcome.add(await next_card(turn, period, pack, after=number, edit=edit, saved=saved))
+    return outcome.add(await next_card(turn, period, pack, after=number, edit=edit, saved=saved, levels=levels))
 
 
 def explanation_input(pack: Pack, period: Period, ind: Indicator, answer: Answer, *, saved: Saved | None = None,
@@ -185,16 +187,17 @@ def explanation_input(pack: Pack, period: Period, ind: Indicator, answer: Answer
 
 
 async def next_card(turn: Turn, period: Period, pack: Pack, after: int | None, *, edit: bool = False, saved: Saved | None = None,
-                    explained: int | None = None) -> Reply:
+                    explained: int | None = None, levels: Mapping[int, Decimal] | None = None) -> Reply:
     """The next unanswered indicator: the officer's own assignments first (in order), then the rest
     after ``after`` (wrapping); the summary when all are answered."""
-    answered = set(await turn.tx.answers.levels(period.id))
+    answered = set(await turn.tx.answers.levels(period.id) if levels is None else levels)  # ``levels``: read in this turn already
     mine = [a.indicator for a in await turn.tx.assignments.for_user(period.id, turn.user_id) if after is None or a.indicator > after]
     numbers = [i.number for i in pack.indicators]
     start = 0 if after is None else numbers.index(after) + 1
     for number in mine + numbers[start:] + numbers[:start]:
         if number not in answered:
-            return await card(turn, period, pack, number, edit=edit, saved=saved, explained=explained, previous=after)
+            return await card(turn, period, pack, number, edit=edit, saved=saved, explained=explained, previous=after,
+                              answered=len(answered))
     turn.leave()
     reply = await headline(turn, period, pack, saved=saved)
     reply.edit = edit

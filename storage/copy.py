@@ -33,7 +33,7 @@ from storage.sqlite import migrations as sqlite_migrations
 TABLES = (
     "institutions", "members", "invitations", "periods", "period_stages", "answers", "answer_history", "evidence",
     "evidence_links", "group_links", "assignments", "reminder_schedules", "positions", "pending_assignments",
-    "processed_updates", "update_sequences",
+    "processed_updates", "update_sequences", "outbox",
 )
 LEDGER = "schema_migrations"  # each backend keeps its own
 BATCH = 5000  # rows read from SQLite at a time

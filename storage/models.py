@@ -201,3 +201,16 @@ class PeriodProgress(_Record):
     final: int
     last_update: datetime | None = None
     by_member: dict[int, int] = {}
+
+
+class OutboxPart(_Record):
+    """What the bot sends for one update to one chat: a document ``bot/`` writes and reads (storage
+    keeps it without reading it). Part 0 is delivered by the update's own handler; parts 1.. through
+    the outbox, which marks them sent."""
+
+    update_id: int
+    part: int
+    chat_id: int
+    document: str
+    created_at: datetime
+    sent_at: datetime | None = None

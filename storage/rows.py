@@ -21,6 +21,7 @@ from storage.models import (
     Institution,
     Invitation,
     Member,
+    OutboxPart,
     PendingAssignment,
     Period,
     ReminderSchedule,
@@ -152,3 +153,8 @@ def pending_assignment(row: Row) -> PendingAssignment:
         due_on=day_or_none(row["due_on"]), created_by=row["created_by"], created_at=moment(row["created_at"]),
         used_at=moment_or_none(row["used_at"]),
     )
+
+
+def outbox_part(row: Row) -> OutboxPart:
+    return OutboxPart(update_id=row["update_id"], part=row["part"], chat_id=row["chat_id"], document=row["document"],
+                      created_at=moment(row["created_at"]), sent_at=moment_or_none(row["sent_at"]))

@@ -30,6 +30,8 @@ MAX_REASON_CHARS = 500
 # random: every id claimed before is older than that). Rows are kept a little longer.
 REDELIVERY_WINDOW = timedelta(hours=24)
 KEEP_UPDATES = timedelta(days=2)
+# Telegram keeps an unconfirmed update for 24 hours, so an outbox part 0 older than that is never read again.
+KEEP_PARTS = timedelta(days=2)
 # A redelivered update is one fetched but not confirmed, a few hundred at most below the highest
 # claimed; an id this far below the highest starts a new sequence.
 RESTART_GAP = 100_000

@@ -39,6 +39,7 @@ from storage.postgres.base import Clock, Connection, Link, Pool
 from storage.postgres.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
 from storage.postgres.faults import translate
 from storage.postgres.institutions import InstitutionRepository, InvitationRepository, MemberRepository
+from storage.postgres.outbox import OutboxRepository
 from storage.postgres.state import PositionRepository, UpdateRepository
 from storage.postgres.teams import AssignmentRepository, GroupRepository, ReminderRepository
 from storage.schema import SchemaStatus
@@ -99,6 +100,7 @@ class Session:
         self.reminders = ReminderRepository(link, clock)
         self.positions = PositionRepository(link, clock)
         self.updates = UpdateRepository(link, clock)
+        self.outbox = OutboxRepository(link, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

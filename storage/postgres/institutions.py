@@ -85,6 +85,12 @@ class MemberRepository(Repository):
         clean = rules.clean_username(username)
         await self._execute("UPDATE members SET username = %s WHERE user_id = %s AND username IS DISTINCT FROM %s", (clean, user_id, clean))
 
+    async def username_current(self, user_id: int, username: str | None) -> bool:
+        """Whether :meth:`set_username` would change nothing."""
+        stale = await self._value("SELECT 1 FROM members WHERE user_id = %s AND username IS DISTINCT FROM %s LIMIT 1",
+                                  (user_id, rules.clean_username(username)))
+        return stale is None
+
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
         return await self._update(institution_id, user_id, "role = %s", (Role(role).value,))
 

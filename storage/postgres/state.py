@@ -38,10 +38,22 @@ class UpdateRepository(Repository):
     Concurrent claims of one update are decided by the primary key: the claim is an insert that
     does nothing when the key exists, and an insert that meets another transaction's uncommitted
     claim of the same key waits for it; so each update is claimed once, by one transaction, on any
-    number of replicas. Unlike SQLite's, a claim does not write the bot's sequence row (each claim
+    number of replicas. A new sequence forgets the old one's outbox rows that served only
+    redeliveries (see ``storage.postgres.outbox``). Unlike SQLite's, a claim does not write the bot's sequence row (each claim
     would wait for the previous one's commit on it): the highest id is read from the claims kept,
     and the row changes only when a sequence starts, under its lock.
     """
+
+    async def seen(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool:
+        """Whether a claim of this update would find it processed (on the reader: by a committed
+        transaction); nothing is written."""
+        if await self._value("SELECT 1 FROM update_sequences WHERE bot_id = %s", (bot_id,)) is None:
+            return False
+        highest = await self._value("SELECT MAX(update_id) FROM processed_updates WHERE bot_id = %s", (bot_id,))
+        seen = await self._one("SELECT update_key, processed_at FROM processed_updates WHERE bot_id = %s AND update_id = %s",
+                               (bot_id, update_id))
+        return seen is not None and restart_reason(update_id=update_id, highest=highest, seen_key=seen["update_key"],
+                                                   seen_at=seen["processed_at"], key=key, now=self._clock()) is None
 
     async def claim(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool:
         """Record update ``update_id`` of bot ``bot_id`` as processed; False when it already was
@@ -70,6 +82,7 @@ class UpdateRepository(Repository):
             return await self.claim(update_id, bot_id, key)  # another transaction started a sequence meanwhile: decide again
         log.warning("bot %s: update %s starts a new update id sequence: %s", bot_id, update_id, restart)
         await self._execute("DELETE FROM processed_updates WHERE bot_id = %s", (bot_id,))
+        await self._execute("DELETE FROM outbox WHERE bot_id = %s AND (part = 0 OR sent_at IS NOT NULL)", (bot_id,))
         await self._execute("UPDATE update_sequences SET started_at = %s, first_id = %s, restarts = restarts + 1 WHERE bot_id = %s",
                             (now, update_id, bot_id))
         await self._record(bot_id, update_id, key)

@@ -19,6 +19,20 @@ SQLValue: TypeAlias = str | int | float | bytes | None
 Params: TypeAlias = Sequence[SQLValue]
 
 
+def statements(conn: aiosqlite.Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under ``conn``, for statements run on the event loop's own thread.
+
+    A statement on the local file takes microseconds; handing it to aiosqlite's worker thread and
+    waiting for the answer costs about a hundred, and a tap on the card runs some twenty of them. So
+    repositories run their statements here, and only the steps where SQLite may wait (``BEGIN
+    IMMEDIATE`` for another process's write lock, ``COMMIT`` for the disk and a checkpoint, opening,
+    migrations, backups) go through the worker thread (see ``storage.sqlite.database``). Connections
+    are opened with ``check_same_thread=False`` and are used by one side at a time: the writer under
+    the transaction lock, the reader only here.
+    """
+    return conn._conn
+
+
 class Repository:
     def __init__(self, conn: aiosqlite.Connection, clock: Clock) -> None:
         self._conn = conn
@@ -27,9 +41,9 @@ class Repository:
     def _now(self) -> str:
         return self._clock().isoformat()
 
-    async def _execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+    async def _execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         try:
-            return await self._conn.execute(sql, params)
+            return statements(self._conn).execute(sql, params)
         except sqlite3.Error as exc:
             raise translate(exc, "database error") from exc
 
@@ -43,17 +57,18 @@ class Repository:
     async def _one(self, sql: str, params: Params = ()) -> Row | None:
         cursor = await self._execute(sql, params)
         try:
-            return await cursor.fetchone()
+            row: Row | None = cursor.fetchone()
+            return row
         except sqlite3.Error as exc:  # later rows are read (and may fail) only while fetching
             raise translate(exc, "database error") from exc
         finally:
-            await cursor.close()
+            cursor.close()
 
     async def _all(self, sql: str, params: Params = ()) -> Iterable[Row]:
         cursor = await self._execute(sql, params)
         try:
-            return await cursor.fetchall()
+            return cursor.fetchall()
         except sqlite3.Error as exc:
             raise translate(exc, "database error") from exc
         finally:
-            await cursor.close()
+            cursor.close()

@@ -4,7 +4,9 @@ WAL journal, synchronous=NORMAL, foreign keys on and a busy timeout on every con
 through :meth:`Database.transaction`, one at a time in this process (an asyncio lock around a
 single writer connection, ``BEGIN IMMEDIATE``); each user action is one such transaction. Reads
 through :attr:`Database.read` use their own connection, so they see the last committed state and
-never wait for the writer.
+never wait for the writer. Statements run on the event loop's thread; ``BEGIN IMMEDIATE``,
+``COMMIT`` and ``ROLLBACK``, where SQLite may wait, through aiosqlite's worker thread (see
+:func:`storage.sqlite.base.statements`).
 
 Opening checks the file first (``storage.sqlite.faults``: its folder, permissions, SQLite's
 ``PRAGMA quick_check``) and refuses a file it cannot use with one line naming it; no connection is
@@ -28,10 +30,11 @@ from storage import repositories, schema
 from storage.errors import DatabaseTooNew, DatabaseUnusable, StorageError
 from storage.schema import SchemaStatus
 from storage.sqlite import faults, migrations
-from storage.sqlite.base import Clock
+from storage.sqlite.base import Clock, statements
 from storage.sqlite.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
+from storage.sqlite.outbox import OutboxRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
 
@@ -60,29 +63,31 @@ class Session:
         self.reminders = ReminderRepository(conn, clock)
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
+        self.outbox = OutboxRepository(conn, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo what the block wrote if it raises; the enclosing transaction goes on."""
         self._savepoints += 1
         name = f"sp{self._savepoints}"
+        conn = statements(self._conn)
         try:
-            await self._conn.execute(f"SAVEPOINT {name}")
+            conn.execute(f"SAVEPOINT {name}")
         except sqlite3.Error as exc:
             raise translate(exc, "cannot start a savepoint") from exc
         try:
             yield
         except BaseException:
             try:
-                await self._conn.execute(f"ROLLBACK TO {name}")
-                await self._conn.execute(f"RELEASE {name}")
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
             except sqlite3.Error as exc:  # the enclosing transaction's rollback undoes it; keep the original error
                 # After a full disk or an I/O error SQLite may have rolled back the whole transaction,
                 # savepoints included: nothing left to undo.
                 log.warning("rollback to savepoint %s failed: %s", name, exc)
             raise
         try:
-            await self._conn.execute(f"RELEASE {name}")
+            conn.execute(f"RELEASE {name}")
         except sqlite3.Error as exc:
             raise translate(exc, "cannot release a savepoint") from exc
 
@@ -97,7 +102,8 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
     (a left-over connection's thread would keep the process from exiting) and raises a
     :class:`StorageError` that names the file."""
     try:
-        conn = await aiosqlite.connect(_uri(path, read_only=read_only), uri=True, isolation_level=None)
+        # check_same_thread=False: statements run on the event loop's thread (see base.statements)
+        conn = await aiosqlite.connect(_uri(path, read_only=read_only), uri=True, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise faults.unusable(path, exc) from exc
     try:

@@ -83,6 +83,12 @@ class MemberRepository(Repository):
         clean = rules.clean_username(username)
         await self._execute("UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (clean, user_id, clean))
 
+    async def username_current(self, user_id: int, username: str | None) -> bool:
+        """Whether :meth:`set_username` would change nothing."""
+        row = await self._one("SELECT 1 FROM members WHERE user_id = ? AND username IS NOT ? LIMIT 1",
+                              (user_id, rules.clean_username(username)))
+        return row is None
+
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
         await self._require(institution_id, user_id)
         await self._execute(

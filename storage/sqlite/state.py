@@ -37,8 +37,18 @@ class UpdateRepository(Repository):
     silence is longer than that) and, when the caller knows it, names the same update (``key``: its
     chat and message id, or callback query id). A claim starts a new sequence, forgetting the old
     one's ids, when its id is far (``RESTART_GAP``) below the highest of the current sequence, or
-    when its id was claimed before for another update or more than 24 hours ago.
+    when its id was claimed before for another update or more than 24 hours ago; the outbox rows
+    that served only redeliveries of the old sequence go with it (see ``storage.sqlite.outbox``).
     """
+
+    async def seen(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool:
+        """Whether a claim of this update would find it processed (on the reader: by a committed
+        transaction); nothing is written."""
+        sequence = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
+        if sequence is None:
+            return False
+        repeat, _ = await self._judge(bot_id, update_id, key, int(sequence["highest_id"]))
+        return repeat
 
     async def claim(self, update_id: int, bot_id: int = 0, key: str | None = None) -> bool:
         """Record update ``update_id`` of bot ``bot_id`` as processed; False when it already was
@@ -49,15 +59,13 @@ class UpdateRepository(Repository):
         now = self._clock()
         sequence = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
         highest = int(sequence["highest_id"]) if sequence else await self._first_claim(bot_id, update_id)
-        seen = await self._one("SELECT update_key, processed_at FROM processed_updates WHERE bot_id = ? AND update_id = ?",
-                               (bot_id, update_id))
-        restart = restart_reason(update_id=update_id, highest=highest, seen_key=seen["update_key"] if seen else None,
-                                 seen_at=moment(seen["processed_at"]) if seen else None, key=key, now=now)
-        if seen is not None and restart is None:
+        repeat, restart = await self._judge(bot_id, update_id, key, highest)
+        if repeat:
             return False
         if restart is not None:
             log.warning("bot %s: update %s starts a new update id sequence: %s", bot_id, update_id, restart)
             await self._execute("DELETE FROM processed_updates WHERE bot_id = ?", (bot_id,))
+            await self._execute("DELETE FROM outbox WHERE bot_id = ? AND (part = 0 OR sent_at IS NOT NULL)", (bot_id,))
             await self._execute(
                 """UPDATE update_sequences SET started_at = ?, first_id = ?, highest_id = ?, last_claimed_at = ?, restarts = restarts + 1
                    WHERE bot_id = ?""", (now.isoformat(), update_id, update_id, now.isoformat(), bot_id),
@@ -71,6 +79,14 @@ class UpdateRepository(Repository):
             await self._execute("DELETE FROM processed_updates WHERE bot_id = ? AND processed_at < ?",
                                 (bot_id, (now - KEEP_UPDATES).isoformat()))
         return True
+
+    async def _judge(self, bot_id: int, update_id: int, key: str | None, highest: int) -> tuple[bool, str | None]:
+        """(whether the update is a repeat, why it starts a new sequence or None): ``storage.rules.restart_reason``."""
+        seen = await self._one("SELECT update_key, processed_at FROM processed_updates WHERE bot_id = ? AND update_id = ?",
+                               (bot_id, update_id))
+        restart = restart_reason(update_id=update_id, highest=highest, seen_key=seen["update_key"] if seen else None,
+                                 seen_at=moment(seen["processed_at"]) if seen else None, key=key, now=self._clock())
+        return seen is not None and restart is None, restart
 
     async def _first_claim(self, bot_id: int, update_id: int) -> int:
         """The bot's sequence row, made at its first claim (returns its highest id); it adopts the updates recorded before

@@ -22,11 +22,10 @@ class BotRun:
     """A running bot. ``restart()`` stops it and starts a fresh Application on the same database,
     as a new process would; the lifecycle hooks run as ``Application.run_polling`` runs them."""
 
-    rate_limit = False  # PTB's AIORateLimiter paces and retries what is sent; off for speed, on where a test needs it
-
-    def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
+    def __init__(self, telegram: FakeTelegram, settings: Settings, *, rate_limit: bool = False) -> None:
         self.telegram = telegram
         self.settings = settings
+        self.rate_limit = rate_limit  # True: Telegram's pace as shipped (PTB's limiter); tests mostly go without
         self.application: Application | None = None
         self.clock: Callable[[], datetime] | None = None
 
@@ -52,6 +51,7 @@ class BotRun:
         await application.start()
         await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
         self.telegram.application = application
+        self.telegram.idle = application.bot_data["transport"].lanes.join
         self.application = application
         if self.clock is not None:
             self.engine.clock = self.clock
@@ -62,6 +62,7 @@ class BotRun:
             return
         await application.updater.stop()  # type: ignore[union-attr]
         await application.stop()
+        await application.post_stop(application)  # type: ignore[misc]
         await application.post_shutdown(application)  # type: ignore[misc]
         await application.shutdown()
 
@@ -70,19 +71,22 @@ class BotRun:
         await self.start()
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
-    telegram = FakeTelegram()
-    await telegram.start()
-    settings = Settings(
+def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
+    return Settings(
         bot_token=TOKEN,
-        database_path=tmp_path / "bot.sqlite3",
+        database_path=directory / "bot.sqlite3",
         admin_ids=frozenset({OPERATOR_ID}),
         bot_api_url=telegram.base_url,
         group_summary_seconds=0,  # tests see every summary edit at once; GroupPacer has its own test
         _env_file=None,
     )
-    run = BotRun(telegram, settings)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
+    telegram = FakeTelegram()
+    await telegram.start()
+    run = BotRun(telegram, settings_for(telegram, tmp_path))
     await run.start()
     try:
         yield run

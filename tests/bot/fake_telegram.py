@@ -18,6 +18,7 @@ import html.parser
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,13 @@ class FakeTelegram:
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, dict] = {}
         self.application: Any = None
+        # What else "processed" waits for, after the update's handler: the bot's chat lanes.
+        self.idle: Callable[[], Awaitable[None]] | None = None
+        # Called as each request arrives, before Telegram acts on it (a crash test kills the bot
+        # there); while ``dead``, requests are dropped, as if the process had died before sending them.
+        self.on_request: Callable[[str, dict], None] | None = None
+        self.dead = False
+        self._activity = asyncio.Condition()
         self.fail_next: dict[str, ApiError] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -152,10 +160,26 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}/bot"
 
     async def _handle(self, request: web.Request) -> web.Response:
+        try:
+            return await self._respond(request)
+        finally:
+            async with self._activity:
+                self._activity.notify_all()
+
+    async def _respond(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
         params = await self._params(request)
+        dropped = web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
+        if self.dead:
+            return dropped
+        if method == "getUpdates":  # Telegram takes the offset's confirmation as the request arrives
+            await self._confirm(int(params.get("offset", 0) or 0))
+        if self.on_request is not None:
+            self.on_request(method, params)
+        if self.dead:  # checked again after every await above: nothing from a killed bot acts after the kill
+            return dropped
         self.calls.append((method, params))
         handler = getattr(self, f"api_{method}", None)
         try:
@@ -170,6 +194,20 @@ class FakeTelegram:
                 body["parameters"] = exc.parameters
             return web.json_response(body, status=exc.code)
         return web.json_response({"ok": True, "result": result})
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 10) -> None:
+        """Wait until ``condition()`` holds, checked after every request the bot makes and every push."""
+
+        async def check() -> None:
+            async with self._activity:
+                await self._activity.wait_for(condition)
+
+        await asyncio.wait_for(check(), timeout)
+
+    @property
+    def confirmed(self) -> int:
+        """The newest update id Telegram may forget: the bot confirmed it and every earlier one."""
+        return self._confirmed
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
@@ -192,6 +230,8 @@ class FakeTelegram:
         async with self._new_update:
             self._updates.append(update)
             self._new_update.notify_all()
+        async with self._activity:
+            self._activity.notify_all()
         return update_id
 
     async def processed(self, update_id: int, timeout: float = 10) -> None:
@@ -203,15 +243,22 @@ class FakeTelegram:
 
         await asyncio.wait_for(confirmed(), timeout)
         await asyncio.wait_for(self.application.update_queue.join(), timeout)
+        if self.idle is not None:
+            await asyncio.wait_for(self.idle(), timeout)
+
+    async def _confirm(self, offset: int) -> None:
+        """Asking from ``offset`` confirms every earlier update: Telegram forgets them. Until then an
+        update is delivered again by every getUpdates, to a restarted bot too."""
+        async with self._confirmed_changed:
+            self._confirmed = max(self._confirmed, offset - 1)
+            self._confirmed_changed.notify_all()
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        async with self._activity:
+            self._activity.notify_all()
 
     async def api_getUpdates(self, params: dict) -> list[dict]:
         offset = int(params.get("offset", 0) or 0)
         timeout = min(float(params.get("timeout", 0) or 0), 2.0)
-        async with self._confirmed_changed:
-            # Asking from `offset` confirms every earlier update: PTB queued them before asking again.
-            self._confirmed = max(self._confirmed, offset - 1)
-            self._confirmed_changed.notify_all()
-        self._updates = [u for u in self._updates if u["update_id"] >= offset]
         async with self._new_update:
             if not self._updates and timeout:
                 with contextlib.suppress(TimeoutError):
@@ -238,6 +285,8 @@ class FakeTelegram:
         return True
 
     async def api_answerCallbackQuery(self, params: dict) -> bool:
+        if any(a["callback_query_id"] == params["callback_query_id"] for a in self.callback_answers):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.callback_answers.append(params)
         return True
 
@@ -464,6 +513,10 @@ class FakeUser:
         self.username = username or first_name.lower()
         telegram.users[user_id] = {"first_name": first_name}
         self._message_ids = itertools.count(100_000)
+        # False: what the user sends is only queued for the bot, not waited for (a backlog, a bot in
+        # another process); ``last_update_id`` names it.
+        self.waits = True
+        self.last_update_id = 0
 
     def _from(self) -> dict:
         return {"id": self.id, "is_bot": False, "first_name": self.first_name, "username": self.username, "language_code": self.language}
@@ -472,8 +525,9 @@ class FakeUser:
         return self.telegram._chat_json(chat_id if chat_id is not None else self.id)
 
     async def _send(self, update: dict) -> None:
-        update_id = await self.telegram.push(update)
-        await self.telegram.processed(update_id)
+        update_id = self.last_update_id = await self.telegram.push(update)
+        if self.waits:
+            await self.telegram.processed(update_id)
 
     def _message(self, chat_id: int | None, **content: Any) -> dict:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id), "from": self._from(),
@@ -552,7 +606,8 @@ class FakeUser:
         assert len(self.telegram.inline_answers) == answered + 1, "the inline query was not answered"
         return self.telegram.inline_answers[-1]["results"]
 
-    async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> None:
+    async def press(self, message: Message, label_or_data: str, *, data: bool = False) -> str:
+        """Press a button of ``message`` (by its label, or ``data=True``: by its callback data); the query's id."""
         callback_data = label_or_data if data else message.button(label_or_data)
         query = {
             "id": f"cq{self.id}{next(self._message_ids)}",
@@ -562,6 +617,7 @@ class FakeUser:
             "message": self.telegram._message_json(message),
         }
         await self._send({"callback_query": query})
+        return query["id"]
 
     def last(self) -> Message:
         return self.telegram.last(self.id)

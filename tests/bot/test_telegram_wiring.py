@@ -16,9 +16,9 @@ def record_events(bot: BotRun, monkeypatch: pytest.MonkeyPatch) -> list[Event]:
     seen: list[Event] = []
     handle = bot.engine.handle
 
-    async def recording(event: Event):
+    async def recording(event: Event, **options: object):
         seen.append(event)
-        return await handle(event)
+        return await handle(event, **options)
 
     monkeypatch.setattr(bot.engine, "handle", recording)
     return seen

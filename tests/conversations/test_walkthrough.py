@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from conversations.engine import Engine
-from conversations.states import Explanation, State
+from conversations.events import Press
+from conversations.replies import Outcome
+from conversations.states import CardRef, Explanation, State
 from conversations.walkthrough import MAX_BUTTONS
 from storage.models import Role
 from tests.conversations.conftest import PACKS, Client, institution_with, officer_of_new_institution, stored
@@ -215,3 +219,36 @@ async def test_a_damaged_position_keeps_the_place_and_drops_the_step(engine: Eng
     assert (salvaged.period_id, salvaged.indicator, salvaged.state) == (position.period_id, 9, State.IDLE)
     await officer.command("mulai")
     assert officer.reply().data["ind"].number == 9
+
+
+async def test_a_question_is_answered_from_the_reader_and_an_answer_keeps_what_is_sent(engine: Engine,
+                                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read-only routes open no transaction and claim nothing; an answer's transaction keeps what
+    the bot sends for it (the seal), and a repeated update says so instead of acting again."""
+    officer = await officer_of_new_institution(engine)
+    card = await officer.command("mulai")
+    transactions: list[int] = []
+    transaction = engine.db.transaction
+
+    def counting():  # the database's own context manager, counted
+        transactions.append(1)
+        return transaction()
+
+    monkeypatch.setattr(engine.db, "transaction", counting)
+    asked = await officer.text("apa arti level 3 indikator 12", update_id=777)
+    assert asked.replies[0].view == "answer" and transactions == []
+    assert not await engine.db.read.updates.seen(777)  # a redelivery answers again, changing nothing either way
+
+    sealed: list[Outcome] = []
+
+    def seal(outcome: Outcome) -> list[tuple[int, str]]:
+        sealed.append(outcome)
+        return [(officer.chat.id, '{"answer": "card"}')]
+
+    data = officer.button("level", card, level=4).data
+    first = await engine.handle(Press(officer.user, officer.chat, 778, data=data, message_id=5), seal=seal)
+    assert len(transactions) == 1 and sealed == [first] and first.toast == "toast_saved"
+    assert [p.document for p in await engine.db.read.outbox.parts(778)] == ['{"answer": "card"}']
+    assert (await officer.position()).card == CardRef(chat_id=officer.chat.id, message_id=5)  # the pressed message is the card
+    again = await engine.handle(Press(officer.user, officer.chat, 778, data=data, message_id=5), seal=seal)
+    assert again.repeated and again.replies == [] and len(sealed) == 1

@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 async def fill(db: Storage, clock: Clock) -> None:
     """A row in every table: two institutions, members and invitations, periods with stages, answers
     with their history (locked, reopened, fractional), evidence and its links, a group with reminders,
-    assignments, a pending pick list, positions, the update claims of a bot and some from before bot ids."""
+    assignments, a pending pick list, positions, the update claims of a bot and its outbox."""
     async with db.transaction() as tx:
         kota = await tx.institutions.create(name="Pemerintah Kota Contoh", kind="kota", region="Bali")
         kemen = await tx.institutions.create(name="Kementerian Contoh", kind="kementerian")
@@ -62,6 +62,7 @@ async def fill(db: Storage, clock: Clock) -> None:
         await tx.positions.save(7_123_456_789, '{"user_id": 7123456789, "indicator": 11}')
         for update in range(500, 510):
             assert await tx.updates.claim(update, bot_id=BOT, key=f"m:7:{update}")
+        await tx.outbox.put(509, [(7_123_456_789, '{"query": "q9"}'), (-1_001_234_567_890, '{"messages": ["ringkasan"]}')], bot_id=BOT)
 
 
 async def everything(session: Session) -> dict[str, Any]:
@@ -80,6 +81,7 @@ async def everything(session: Session) -> dict[str, Any]:
         "reminders": await session.reminders.list(enabled_only=False),
         "assignments": [await session.assignments.for_period(p.id) for p in periods],
         "position": await session.positions.document(7_123_456_789),
+        "outbox": (await session.outbox.parts(509, bot_id=BOT), await session.outbox.unsent(bot_id=BOT)),
     }
 
 

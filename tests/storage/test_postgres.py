@@ -29,7 +29,7 @@ async def db(postgres: PostgresBackend) -> AsyncIterator[OpenedStorage]:
 
 TABLES = {"institutions", "members", "invitations", "periods", "period_stages", "answers", "answer_history", "evidence",
           "evidence_links", "group_links", "assignments", "reminder_schedules", "positions", "pending_assignments",
-          "processed_updates", "update_sequences", "schema_migrations"}
+          "processed_updates", "update_sequences", "outbox", "schema_migrations"}
 
 
 def tables(postgres: PostgresBackend) -> set[str]:

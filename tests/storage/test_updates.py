@@ -92,6 +92,32 @@ async def test_an_id_claimed_more_than_a_day_ago_is_no_redelivery(db: OpenedStor
     assert await claim(db, 3) is True  # the whole old sequence is forgotten, not only the id that came again
 
 
+async def test_seen_answers_as_a_claim_would_without_writing(db: OpenedStorage, clock: Clock) -> None:
+    assert await db.read.updates.seen(10, bot_id=BOT) is False  # nothing claimed yet
+    assert await claim(db, 10, key="m:42:100")
+    assert await db.read.updates.seen(10, bot_id=BOT, key="m:42:100") is True
+    assert await db.read.updates.seen(10, bot_id=BOT, key="m:42:999") is False  # another update with that id
+    assert await db.read.updates.seen(10, bot_id=BOT + 1) is False
+    assert await db.read.updates.seen(11, bot_id=BOT) is False
+    clock.advance(hours=25)
+    assert await db.read.updates.seen(10, bot_id=BOT) is False
+    assert await claim(db, 10) is True  # seen wrote nothing: the claim decides afresh
+
+
+async def test_a_new_sequence_forgets_the_old_ones_outbox_except_what_is_unsent(db: OpenedStorage, clock: Clock) -> None:
+    async with db.transaction() as tx:
+        assert await tx.updates.claim(5, bot_id=BOT)
+        await tx.outbox.put(5, [(1, "{}"), (-100, '{"messages": ["a"]}'), (-200, '{"messages": ["b"]}')], bot_id=BOT)
+        await tx.outbox.mark_sent(5, 1, clock(), bot_id=BOT)
+    clock.advance(hours=25)
+    async with db.transaction() as tx:
+        assert await tx.updates.claim(5, bot_id=BOT)  # a new sequence
+    assert [p.part for p in await db.read.outbox.parts(5, bot_id=BOT)] == [2]  # part 0 and the sent part 1 went
+    async with db.transaction() as tx:  # the new update 5's parts take their numbers
+        await tx.outbox.put(5, [(1, "{}"), (-100, '{"messages": ["c"]}'), (-300, '{"messages": ["d"]}')], bot_id=BOT)
+    assert [(p.part, p.chat_id) for p in await db.read.outbox.unsent(bot_id=BOT)] == [(1, -100), (2, -300)]
+
+
 async def test_updates_claimed_before_bot_ids_were_kept_belong_to_the_first_bot(tmp_path: Path, clock: Clock) -> None:
     """A database from before migration 0004: its processed updates become the first bot's."""
     from storage.sqlite import migrations

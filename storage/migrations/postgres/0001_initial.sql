@@ -1,5 +1,5 @@
 -- postgres/0001: the evaluation records, in PostgreSQL's dialect: the schema SQLite's migrations
--- 0001-0004 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
+-- 0001-0005 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
 -- times are TIMESTAMPTZ and dates DATE; flags are BOOLEAN; levels stay integer hundredths (level 3
 -- = 300, 1.26 = 126) so fractional values round-trip exactly and `spbe-bot db copy` copies them as
 -- they are. Ids are identities BY DEFAULT, so a copy keeps its ids (and sets the sequences after).
@@ -179,3 +179,19 @@ CREATE TABLE update_sequences (
     first_id    BIGINT NOT NULL,
     restarts    INTEGER NOT NULL DEFAULT 0
 );
+
+-- What the bot sends for an update, kept in the transaction that handled it (SQLite's 0005, and
+-- docs/bot.md, "The update pipeline"): part 0 for the update's own handler, parts 1.. through the
+-- outbox, marked sent once delivered.
+CREATE TABLE outbox (
+    bot_id      BIGINT NOT NULL,
+    update_id   BIGINT NOT NULL,
+    part        INTEGER NOT NULL,
+    chat_id     BIGINT NOT NULL,
+    document    TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    sent_at     TIMESTAMPTZ,
+    PRIMARY KEY (bot_id, update_id, part)
+);
+CREATE INDEX outbox_unsent ON outbox(bot_id, update_id) WHERE part > 0 AND sent_at IS NULL;
+CREATE INDEX outbox_by_time ON outbox(created_at);

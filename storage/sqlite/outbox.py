@@ -1,0 +1,46 @@
+"""What the bot sends for each update, kept in the transaction that handled the update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.models import OutboxPart
+from storage.rows import outbox_part
+from storage.rules import KEEP_PARTS
+from storage.sqlite.base import Repository
+
+
+class OutboxRepository(Repository):
+    async def put(self, update_id: int, parts: list[tuple[int, str]], bot_id: int = 0) -> None:
+        """Keep ``parts`` (chat id, document), numbered 0, 1, ... in order, for update ``update_id``
+        of bot ``bot_id``.
+
+        Call inside the transaction that handled the update, so they commit with what they confirm.
+        A part left unsent from an old update id sequence with the same number is replaced: it could
+        not be sent for a week, and the update that takes its number is the one to answer.
+        """
+        now = self._clock()
+        for number, (chat_id, document) in enumerate(parts):
+            await self._execute(
+                """INSERT INTO outbox (bot_id, update_id, part, chat_id, document, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (bot_id, update_id, part) DO UPDATE SET chat_id = excluded.chat_id,
+                   document = excluded.document, created_at = excluded.created_at, sent_at = NULL""",
+                (bot_id, update_id, number, chat_id, document, now.isoformat()),
+            )
+        if update_id % 100 == 0:  # keep the table small
+            await self._execute("DELETE FROM outbox WHERE created_at < ? AND (part = 0 OR sent_at IS NOT NULL)",
+                                ((now - KEEP_PARTS).isoformat(),))
+
+    async def parts(self, update_id: int, bot_id: int = 0) -> list[OutboxPart]:
+        rows = await self._all("SELECT * FROM outbox WHERE bot_id = ? AND update_id = ? ORDER BY part", (bot_id, update_id))
+        return [outbox_part(r) for r in rows]
+
+    async def unsent(self, bot_id: int = 0) -> list[OutboxPart]:
+        """Parts 1.. not yet marked sent, oldest update first."""
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE bot_id = ? AND part > 0 AND sent_at IS NULL ORDER BY created_at, update_id, part", (bot_id,))
+        return [outbox_part(r) for r in rows]
+
+    async def mark_sent(self, update_id: int, part: int, at: datetime, bot_id: int = 0) -> None:
+        await self._execute("UPDATE outbox SET sent_at = ? WHERE bot_id = ? AND update_id = ? AND part = ?",
+                            (at.isoformat(), bot_id, update_id, part))

@@ -1,0 +1,170 @@
+"""The update pipeline in one process: the order of each user's and each chat's updates, users
+side by side, a group's pace never holding a private chat, one write transaction per answer, the
+outbox sent after a restart, and the fake Bot API's offsets as Telegram's."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from conversations.events import Command, Event
+from conversations.states import Position
+from tests.bot.conftest import OPERATOR_ID, BotRun, settings_for
+from tests.bot.fake_telegram import TOKEN, ApiError, FakeTelegram, FakeUser
+from tests.bot.teams import team
+
+GROUP = -100300400
+
+
+async def linked(bot: BotRun, operator: FakeUser) -> tuple[FakeUser, FakeUser, FakeUser]:
+    lead, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    bot.telegram.add_group(GROUP, "Tim SPBE", {lead.id: "administrator", budi.id: "member", citra.id: "member"})
+    await lead.send("/hubungkan", chat_id=GROUP)
+    return lead, budi, citra
+
+
+@pytest.fixture
+async def paced(tmp_path: Path) -> AsyncIterator[BotRun]:
+    """The bot with Telegram's pace as shipped: PTB's rate limiter, 20 messages a minute in a group."""
+    telegram = FakeTelegram()
+    await telegram.start()
+    run = BotRun(telegram, settings_for(telegram, tmp_path), rate_limit=True)
+    await run.start()
+    try:
+        yield run
+    finally:
+        await run.stop()
+        await telegram.stop()
+
+
+async def test_a_private_chat_is_answered_at_once_while_a_group_waits_for_its_pace(paced: BotRun) -> None:
+    """26 questions in a group: about 20 go out at once, the others one every 3 s. The lead who asked
+    them all asks for /bantuan in private chat meanwhile, and has it within a second."""
+    telegram = paced.telegram
+    lead, _, _ = await linked(paced, FakeUser(telegram, OPERATOR_ID, "Operator"))
+    before_group, before_private = len(telegram.chat_messages(GROUP)), len(telegram.chat_messages(lead.id))
+    lead.waits = False
+    for number in range(1, 27):
+        await lead.send(f"/tanya apa arti indikator {number}", chat_id=GROUP)
+    await telegram.until(lambda: len(telegram.chat_messages(GROUP)) > before_group)  # the group is being answered
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    await lead.send("/bantuan")
+    await telegram.until(lambda: len(telegram.chat_messages(lead.id)) > before_private, 5)
+    took = loop.time() - asked
+    answered = [int(re.match(r"Indikator (\d+)", m.text).group(1)) for m in telegram.chat_messages(GROUP)[before_group:]]
+    assert took < 1.0, f"/bantuan took {took:.2f} s"
+    assert len(answered) < 26, "the group's pace holds the rest back"
+    assert answered == list(range(1, len(answered) + 1)), "a group's answers keep the order of its questions"
+    assert "/mulai" in telegram.last(lead.id).text  # it is the help
+
+
+async def test_one_users_updates_wait_for_each_other_and_other_users_do_not(bot: BotRun, operator: FakeUser,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _, budi, citra = await team(bot, operator, ids=(101, 202, 303))
+    held = asyncio.Event()
+    handle = bot.engine.handle
+
+    async def slow(event: Event, **options: object):
+        if event.user.id == budi.id and isinstance(event, Command) and event.name == "bantuan":
+            await held.wait()  # as if this update took long (a slow network)
+        return await handle(event, **options)
+
+    monkeypatch.setattr(bot.engine, "handle", slow)
+    budi.waits = citra.waits = False
+    before = len(bot.telegram.chat_messages(budi.id))
+    try:
+        await budi.send("/bantuan")
+        await budi.send("/tanya apa arti level 3 indikator 12")
+        await citra.send("/tanya apa arti level 3 indikator 12")
+        await bot.telegram.until(lambda: "Indikator 12" in citra.last().text)  # another user: not held
+        assert len(bot.telegram.chat_messages(budi.id)) == before  # Budi's question waits behind his /bantuan
+    finally:
+        held.set()
+    await bot.telegram.until(lambda: len(bot.telegram.chat_messages(budi.id)) == before + 2)
+    first, second = bot.telegram.chat_messages(budi.id)[before:]
+    assert "/mulai" in first.text and "Indikator 12" in second.text  # in the order he sent them
+
+
+async def test_one_write_transaction_per_answer(bot: BotRun, operator: FakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer, the card's id and what is sent for it are one transaction; a question none; a
+    card sent as a new message has its id kept with the officer's next answer."""
+    _, budi, _ = await linked(bot, operator)
+    await budi.send("/mulai")
+    card = budi.last()
+    transactions = []
+    transaction = bot.engine.db.transaction
+
+    def counting():  # the database's own context manager, counted
+        transactions.append(1)
+        return transaction()
+
+    monkeypatch.setattr(bot.engine.db, "transaction", counting)
+    for level in (3, 4, 2):
+        await budi.press(budi.last(), str(level))
+    assert len(transactions) == 3 and budi.last() is card  # the group's summary was refreshed too, without writing
+    await budi.send("/bantuan")
+    await budi.send("/tanya bobot domain layanan")
+    assert len(transactions) == 3
+
+    await budi.press(card, "Penjelasan")
+    await budi.send("Fakta: Perbup 7/2024 pasal 2. Analisis: memenuhi kriteria level 2.")
+    fresh = budi.last()
+    assert fresh is not card and "Indikator 4/47" in fresh.text and card.buttons == []  # the old card lost its buttons
+    assert len(transactions) == 5
+    await budi.press(fresh, "3")
+    assert len(transactions) == 6
+    assert await card_of(bot, budi) == fresh.message_id  # kept with that answer
+
+    await budi.send("/daftar")
+    listing = budi.last()
+    writes = len(transactions)
+    await budi.press(listing, "5")  # the list's message becomes the card, kept in that press's transaction
+    assert "Indikator 5/47" in listing.text and fresh.buttons == []
+    assert len(transactions) == writes + 1 and await card_of(bot, budi) == listing.message_id
+
+
+async def card_of(bot: BotRun, user: FakeUser) -> int | None:
+    position = Position.from_document(user.id, await bot.engine.db.read.positions.document(user.id))
+    return position.card.message_id if position.card else None
+
+
+async def test_a_group_message_not_sent_before_a_restart_is_sent_after_it_once(bot: BotRun, operator: FakeUser) -> None:
+    lead, _, _ = await linked(bot, operator)
+    before = len(bot.telegram.chat_messages(GROUP))
+    bot.telegram.fail_next["sendMessage"] = ApiError(502, "Bad Gateway")  # the network fails: the outbox keeps it
+    await lead.send("/tanya apa arti indikator 7", chat_id=GROUP)
+    assert len(bot.telegram.chat_messages(GROUP)) == before
+    await bot.restart()
+    await bot.telegram.until(lambda: len(bot.telegram.chat_messages(GROUP)) == before + 1)
+    await bot.transport.lanes.join()
+    assert "Indikator 7" in bot.telegram.last(GROUP).text
+    await bot.restart()  # marked sent: not again
+    await lead.send("/bantuan", chat_id=GROUP)
+    texts = [m.text for m in bot.telegram.chat_messages(GROUP)[before:]]
+    assert len(texts) == 2 and "Indikator 7" in texts[0] and "Indikator 7" not in texts[1]
+
+
+async def test_the_fake_bot_api_delivers_an_update_until_a_later_offset_confirms_it() -> None:
+    telegram = FakeTelegram()
+    await telegram.start()
+    try:
+        first = await telegram.push({"message": {"text": "a"}})
+        second = await telegram.push({"message": {"text": "b"}})
+        async with aiohttp.ClientSession() as session:
+
+            async def updates(offset: int) -> list[int]:
+                async with session.post(f"{telegram.base_url}{TOKEN}/getUpdates", data={"offset": str(offset)}) as response:
+                    return [u["update_id"] for u in (await response.json())["result"]]
+
+            assert await updates(0) == [first, second]
+            assert await updates(0) == [first, second]  # fetched is not confirmed
+            assert await updates(first + 1) == [second]
+            assert await updates(0) == [second] and telegram.confirmed == first  # confirmed: forgotten
+    finally:
+        await telegram.stop()
