@@ -13,6 +13,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.transport import Transport
 from conversations.engine import Engine
+from tests.backends import PostgresBackend
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 OPERATOR_ID = 9001
@@ -71,10 +72,11 @@ class BotRun:
         await self.start()
 
 
-def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
+def settings_for(telegram: FakeTelegram, directory: Path, database_url: str | None = None) -> Settings:
     return Settings(
         bot_token=TOKEN,
         database_path=directory / "bot.sqlite3",
+        database_url=database_url,
         admin_ids=frozenset({OPERATOR_ID}),
         bot_api_url=telegram.base_url,
         group_summary_seconds=0,  # tests see every summary edit at once; GroupPacer has its own test
@@ -82,11 +84,27 @@ def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
     )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``postgres_too`` runs its bot on an SQLite file and on PostgreSQL; the others
+    on SQLite (the storage and engine tests run everything on both)."""
+    if "bot_database" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres_too"):
+        metafunc.parametrize("bot_database", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotRun]:
+def bot_database(request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL of the bot's database, or None for the SQLite file."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    postgres: PostgresBackend = request.getfixturevalue("postgres")
+    return postgres.url
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, bot_database: str | None) -> AsyncIterator[BotRun]:
     telegram = FakeTelegram()
     await telegram.start()
-    run = BotRun(telegram, settings_for(telegram, tmp_path))
+    run = BotRun(telegram, settings_for(telegram, tmp_path, bot_database))
     await run.start()
     try:
         yield run

@@ -7,10 +7,14 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.transport import GroupPacer
 from tests.bot.conftest import BotRun
 from tests.bot.fake_telegram import FakeUser, Message
 from tests.bot.teams import card_number, invite, team
+
+pytestmark = pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
 
 GROUP = -100200300
 JAKARTA = ZoneInfo("Asia/Jakarta")
