@@ -87,8 +87,9 @@ def opted_out() -> bool:
     return os.environ.get("SPBE_TEST_POSTGRES", "").strip().lower() in {"off", "0", "no"} and not os.environ.get("CI")
 
 
-def start() -> Server:
-    """The server of this session: the one ``SPBE_TEST_POSTGRES_URL`` names, else a new one."""
+def start(*, durable: bool = False) -> Server:
+    """The server of this session: the one ``SPBE_TEST_POSTGRES_URL`` names, else a new one
+    (``durable``: with PostgreSQL's own durability settings, for measurements)."""
     external = os.environ.get("SPBE_TEST_POSTGRES_URL", "").strip()
     if external:
         info = psycopg.conninfo.conninfo_to_dict(external)
@@ -99,7 +100,7 @@ def start() -> Server:
         except psycopg.Error as exc:
             raise ServerUnavailable(f"SPBE_TEST_POSTGRES_URL: cannot connect ({' '.join(str(exc).split())})") from None
         return server
-    return _start_own(_binaries())
+    return _start_own(_binaries(), durable)
 
 
 def _binaries() -> Path:
@@ -152,7 +153,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start_own(binaries: Path) -> Server:
+def _start_own(binaries: Path, durable: bool) -> Server:
     prefix, user = _as_unprivileged()
     folder = Path(tempfile.mkdtemp(prefix="spbe-pg-"))
     server = Server("127.0.0.1", 0, USER, secrets.token_urlsafe(12), folder=folder, log=folder / "server.log")
@@ -173,7 +174,7 @@ def _start_own(binaries: Path) -> Server:
         password_file.unlink()
         for _attempt in range(3):  # another program may take the free port between the probe and the start
             server.port = _free_port()
-            if _run(server, prefix, binaries, data):
+            if _run(server, prefix, binaries, data, durable):
                 return server
         raise ServerUnavailable(f"postgres did not start: {_tail(server.log.read_text(errors='replace') if server.log else '')}")
     except BaseException:
@@ -181,14 +182,15 @@ def _start_own(binaries: Path) -> Server:
         raise
 
 
-def _run(server: Server, prefix: list[str], binaries: Path, data: Path) -> bool:
+def _run(server: Server, prefix: list[str], binaries: Path, data: Path, durable: bool) -> bool:
     """Start postgres on ``server.port``; True once it accepts connections, False if it exited."""
     assert server.folder is not None and server.log is not None
     settings = {
         "listen_addresses": "127.0.0.1", "port": str(server.port), "unix_socket_directories": str(server.folder),
-        "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "300",
-        "shared_buffers": "64MB", "log_min_messages": "warning", "deadlock_timeout": "100ms",
+        "max_connections": "300", "shared_buffers": "64MB", "log_min_messages": "warning", "deadlock_timeout": "100ms",
     }
+    if not durable:
+        settings |= {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
     options = [part for name, value in settings.items() for part in ("-c", f"{name}={value}")]
     with server.log.open("ab") as log:
         server.process = subprocess.Popen([*prefix, str(binaries / "postgres"), "-D", str(data), *options], stdout=log, stderr=log,

@@ -62,10 +62,14 @@ class UpdateRepository(Repository):
         Call inside the transaction of the action itself, so the claim and the action commit together.
         """
         now = self._clock()
-        started = await self._value("SELECT started_at FROM update_sequences WHERE bot_id = %s", (bot_id,))
+        sequence = await self._one("""SELECT (SELECT started_at FROM update_sequences WHERE bot_id = %s) AS started,
+                                             (SELECT MAX(update_id) FROM processed_updates WHERE bot_id = %s) AS highest""",
+                                   (bot_id, bot_id))
+        assert sequence is not None
+        started, highest = sequence["started"], sequence["highest"]
         if started is None:
             started = await self._first_claim(bot_id, update_id)
-        highest = await self._value("SELECT MAX(update_id) FROM processed_updates WHERE bot_id = %s", (bot_id,))
+            highest = await self._value("SELECT MAX(update_id) FROM processed_updates WHERE bot_id = %s", (bot_id,))
         restart = restart_reason(update_id=update_id, highest=highest, seen_key=None, seen_at=None, key=key, now=now)
         if restart is None:
             if await self._record(bot_id, update_id, key):

@@ -66,7 +66,7 @@ class AssignmentRepository(Repository):
                      due_on: date | None = None) -> list[Assignment]:
         """Assign the indicators to the member (whoever had them before); the rows are written in
         indicator order, so two leads assigning overlapping lists never wait on each other in a circle."""
-        period = await PeriodRepository(self._link, self._clock).require(period_id)
+        period = await PeriodRepository(self._link, self._clock).shape(period_id)
         rules.check_indicators(period, indicators)
         await self._execute(
             """INSERT INTO assignments (period_id, indicator, user_id, assigned_by, assigned_at, due_on)
@@ -90,7 +90,7 @@ class AssignmentRepository(Repository):
 
     async def add_pending(self, *, period_id: int, indicators: list[int], due_on: date | None, created_by: int) -> PendingAssignment:
         """Keep what a /tugaskan asked for until the lead picks the member from its buttons."""
-        await PeriodRepository(self._link, self._clock).require(period_id)
+        await PeriodRepository(self._link, self._clock).shape(period_id)
         row = await self._one(
             """INSERT INTO pending_assignments (period_id, indicators, due_on, created_by, created_at)
                VALUES (%s, %s::jsonb, %s, %s, %s) RETURNING *""",
