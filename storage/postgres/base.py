@@ -3,6 +3,11 @@
 A repository runs its statements through a :class:`Link`: inside a transaction, the transaction's
 own connection; outside (``Database.read``), a connection of the pool for each statement, in
 autocommit mode, so every read sees what was committed last and never waits for a writer.
+
+The pool does not test a connection before it hands it out (a round trip for every read): a
+connection the server ended meanwhile (a restart, an idle timeout) fails at its first statement,
+and that statement runs once more on a new connection when nothing can have been done with the old
+one yet: a read, or a transaction's ``BEGIN`` (``storage.postgres.database``).
 """
 
 from __future__ import annotations
@@ -65,21 +70,26 @@ class Repository:
         self._clock = clock
 
     async def _run(self, sql: str, params: Params, fetch: str) -> Any:
-        async with self._link.connection() as conn:
-            try:
-                cursor = await conn.execute(sql, params)
-                if fetch == "one":
-                    return await cursor.fetchone()
-                if fetch == "all":
-                    return await cursor.fetchall()
-                return cursor.rowcount
-            except psycopg.errors.InFailedSqlTransaction as exc:
-                raise self._link.earlier_failure("database error") from exc
-            except psycopg.Error as exc:
-                error = translate(exc, "database error")
-                if self._link.in_transaction:
-                    self._link.failed = error
-                raise error from exc
+        again = not self._link.in_transaction  # a read may run again on a new connection: it changed nothing
+        while True:
+            async with self._link.connection() as conn:
+                try:
+                    cursor = await conn.execute(sql, params)
+                    if fetch == "one":
+                        return await cursor.fetchone()
+                    if fetch == "all":
+                        return await cursor.fetchall()
+                    return cursor.rowcount
+                except psycopg.errors.InFailedSqlTransaction as exc:
+                    raise self._link.earlier_failure("database error") from exc
+                except psycopg.Error as exc:
+                    if again and conn.broken:  # the pool drops this one and hands out another
+                        again = False
+                        continue
+                    error = translate(exc, "database error")
+                    if self._link.in_transaction:
+                        self._link.failed = error
+                    raise error from exc
 
     async def _execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; the number of rows it changed."""

@@ -47,7 +47,7 @@ from storage.schema import SchemaStatus
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5  # seconds, when the URL sets none
 LOCK_TIMEOUT = "5s"  # as SQLite's busy timeout: a row lock held longer is an error, not a hang
-POOL_TIMEOUT = 30.0  # seconds a transaction waits for a free connection of the pool
+POOL_TIMEOUT = 10.0  # seconds a transaction waits for a connection of the pool (all busy, or the server gone)
 DEFAULT_POOL_SIZE = 10
 
 
@@ -62,8 +62,7 @@ def _conninfo(url: str) -> str:
 
 
 async def _configure(conn: Connection) -> None:
-    """Every connection: UTC, the lock timeout, autocommit (transactions are begun explicitly)."""
-    await conn.set_autocommit(True)
+    """Every connection (in autocommit mode: transactions are begun explicitly): UTC, the lock timeout."""
     await conn.execute(f"SET TIME ZONE 'UTC'; SET lock_timeout = '{LOCK_TIMEOUT}'")
 
 
@@ -137,7 +136,8 @@ class Database:
         self.name = faults.describe(url)
         self._pool = pool
         self.clock = clock
-        self.read = Session(Link(pool=pool), clock)
+        self._reads = Link(pool=pool)
+        self.read = Session(self._reads, clock)
         self.migrated: list[str] = []
 
     @asynccontextmanager
@@ -149,15 +149,8 @@ class Database:
         the block); the error the block raised, or the failed COMMIT, is never replaced by an error
         of the rollback that follows.
         """
+        conn = await self._begin()
         try:
-            conn = await self._pool.getconn()
-        except PoolTimeout as exc:
-            raise StorageError(f"no database connection within {POOL_TIMEOUT:.0f} s: {exc}", code="unreachable") from exc
-        try:
-            try:
-                await conn.execute("BEGIN")
-            except psycopg.Error as exc:
-                raise translate(exc, "cannot start a transaction") from exc
             link = Link(connection=conn)
             try:
                 yield Session(link, self.clock)
@@ -167,6 +160,24 @@ class Database:
             await self._commit(conn, link)
         finally:
             await self._pool.putconn(conn)  # a broken connection is dropped, a new one made
+
+    async def _begin(self) -> Connection:
+        """A pooled connection with a transaction begun; a connection the server ended meanwhile is
+        replaced once (nothing was done on it yet)."""
+        again = True
+        while True:
+            try:
+                conn = await self._pool.getconn()
+            except PoolTimeout as exc:
+                raise StorageError(f"no database connection within {POOL_TIMEOUT:.0f} s: {exc}", code="unreachable") from exc
+            try:
+                await conn.execute("BEGIN")
+                return conn
+            except psycopg.Error as exc:
+                await self._pool.putconn(conn)
+                if not (again and conn.broken):
+                    raise translate(exc, "cannot start a transaction") from exc
+                again = False
 
     async def _commit(self, conn: Connection, link: Link) -> None:
         status = conn.info.transaction_status
@@ -200,7 +211,7 @@ class Database:
     async def schema(self) -> SchemaStatus:
         """The schema version, the migrations applied (when) and the ones pending."""
         available = migrations.postgres_migrations()
-        async with self._pool.connection() as conn:
+        async with self._reads.connection() as conn:
             version = await migrations.current_version(conn)
             done = await migrations.applied(conn)
         return SchemaStatus(True, version, available[-1].version, done, [m.path.name for m in available if m.version > version])
@@ -235,7 +246,7 @@ async def open_database(url: str, *, clock: Clock | None = None, upgrade: bool =
     pool: Pool = AsyncConnectionPool(
         _conninfo(url), connection_class=psycopg.AsyncConnection, kwargs={"row_factory": dict_row, "autocommit": True},
         configure=_configure, min_size=1, max_size=max(1, pool_size), timeout=POOL_TIMEOUT, open=False,
-        name="spbe", check=AsyncConnectionPool.check_connection,
+        name="spbe",
     )
     try:
         await pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)

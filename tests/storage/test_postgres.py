@@ -191,3 +191,22 @@ async def test_a_lost_connection_is_a_storage_error_and_the_next_transaction_wor
     async with db.transaction() as tx:
         await tx.institutions.create(name="Kota Tetap", kind="kota")
     assert [i.name for i in await db.read.institutions.list()] == ["Kota Tetap"]
+
+
+async def test_connections_the_server_ended_while_idle_are_replaced_unnoticed(db: OpenedStorage, postgres: PostgresBackend) -> None:
+    """A server restart or an idle timeout ends the pool's idle connections: the next read, and the
+    next transaction's BEGIN, run again on a new connection (nothing was done on the old one), so
+    nobody notices."""
+    async with db.transaction() as tx:
+        await tx.institutions.create(name="Kota Sebelum", kind="kota")
+    await asyncio.gather(*(db.read.institutions.list() for _ in range(4)))  # a few connections in the pool
+    ended = postgres.committed("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert ended and all(row[0] for row in ended)
+    assert [i.name for i in await db.read.institutions.list()] == ["Kota Sebelum"]
+    ended = postgres.committed("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert ended
+    async with db.transaction() as tx:
+        await tx.institutions.create(name="Kota Sesudah", kind="kota")
+    assert [i.name for i in await db.read.institutions.list()] == ["Kota Sebelum", "Kota Sesudah"]
