@@ -67,7 +67,7 @@ def test_two_processes_starting_on_a_new_database_take_turns(postgres_server: pg
     from tests.conftest import drop_postgres_database, new_postgres_database
 
     newest = migrations.postgres_migrations()[-1].version
-    for attempt in range(8):
+    for attempt in range(5):
         name = new_postgres_database(postgres_server)
         failures = start_twice_at_once(postgres_server.url(name))
         try:
