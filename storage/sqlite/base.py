@@ -1,4 +1,4 @@
-"""What every SQLite repository shares: the connection, the clock, error translation, conversions."""
+"""What every SQLite repository shares: the connection, the clock, error translation."""
 
 from __future__ import annotations
 
