@@ -5,9 +5,10 @@ own connection; outside (``Database.read``), a connection of the pool for each s
 autocommit mode, so every read sees what was committed last and never waits for a writer.
 
 The pool does not test a connection before it hands it out (a round trip for every read): a
-connection the server ended meanwhile (a restart, an idle timeout) fails at its first statement,
-and that statement runs once more on a new connection when nothing can have been done with the old
-one yet: a read, or a transaction's ``BEGIN`` (``storage.postgres.database``).
+connection the server ended meanwhile (a restart, an idle timeout) fails at its first statement.
+Then the pool's idle connections are all tested (a restart ends every one of them), the broken ones
+replaced, and the statement runs once more when nothing can have been done with the old connection
+yet: a read, or a transaction's ``BEGIN`` (``storage.postgres.database``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ class Link:
     def in_transaction(self) -> bool:
         return self._connection is not None
 
+    async def replace_broken(self) -> None:
+        """Test the pool's idle connections and replace those the server ended."""
+        if self._pool is not None:
+            await self._pool.check()
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         if self._connection is not None:
@@ -83,8 +89,9 @@ class Repository:
                 except psycopg.errors.InFailedSqlTransaction as exc:
                     raise self._link.earlier_failure("database error") from exc
                 except psycopg.Error as exc:
-                    if again and conn.broken:  # the pool drops this one and hands out another
+                    if again and conn.broken:  # the pool drops this one; the statement runs on another
                         again = False
+                        await self._link.replace_broken()
                         continue
                     error = translate(exc, "database error")
                     if self._link.in_transaction:

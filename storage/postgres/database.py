@@ -162,8 +162,9 @@ class Database:
             await self._pool.putconn(conn)  # a broken connection is dropped, a new one made
 
     async def _begin(self) -> Connection:
-        """A pooled connection with a transaction begun; a connection the server ended meanwhile is
-        replaced once (nothing was done on it yet)."""
+        """A pooled connection with a transaction begun. A connection the server ended meanwhile is
+        dropped, the other idle ones are tested (see ``storage.postgres.base``), and the BEGIN runs
+        once more (nothing was done on the old connection yet)."""
         again = True
         while True:
             try:
@@ -178,6 +179,7 @@ class Database:
                 if not (again and conn.broken):
                     raise translate(exc, "cannot start a transaction") from exc
                 again = False
+                await self._reads.replace_broken()
 
     async def _commit(self, conn: Connection, link: Link) -> None:
         status = conn.info.transaction_status

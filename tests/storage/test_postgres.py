@@ -199,10 +199,17 @@ async def test_connections_the_server_ended_while_idle_are_replaced_unnoticed(db
     nobody notices."""
     async with db.transaction() as tx:
         await tx.institutions.create(name="Kota Sebelum", kind="kota")
-    await asyncio.gather(*(db.read.institutions.list() for _ in range(4)))  # a few connections in the pool
+    together = asyncio.Barrier(4)
+
+    async def held() -> None:  # four connections in use at once: the pool keeps them all, idle, afterwards
+        async with db.transaction() as tx:
+            await tx.institutions.list()
+            await together.wait()
+
+    await asyncio.gather(*(held() for _ in range(4)))
     ended = postgres.committed("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-    assert ended and all(row[0] for row in ended)
+    assert len(ended) >= 4 and all(row[0] for row in ended)
     assert [i.name for i in await db.read.institutions.list()] == ["Kota Sebelum"]
     ended = postgres.committed("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
