@@ -48,6 +48,13 @@ class PostgresDatabases:
 
     NAME = "spbe_test"
     TEMPLATE = "spbe_template"
+    SHAPE = """SELECT (SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'),
+                      (SELECT COUNT(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'),
+                      (SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal),
+                      (SELECT array_agg(version ORDER BY version) FROM schema_migrations)"""
+    """What the schema holds: tables, functions, triggers, the migrations recorded (the rows of the
+    other tables are what a test may change)."""
+
     def __init__(self, server: pg_server.Server) -> None:
         self.server = server
         with server.admin() as admin:
@@ -57,20 +64,15 @@ class PostgresDatabases:
             await (await open_storage(server.url(self.TEMPLATE))).close()
 
         asyncio.run(migrate())
-        self.shape = self._shape(self.TEMPLATE)
+        with psycopg.connect(server.url(self.TEMPLATE), autocommit=True) as conn:
+            self.shape = conn.execute(self.SHAPE).fetchone()
+            tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                                                 "AND tablename <> 'schema_migrations'")]
+            sequences = [r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
+        statements = ["SET lock_timeout = '2s'", "SET session_replication_role = replica"]  # no foreign key checks
+        statements += [f'DELETE FROM "{t}"' for t in tables] + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        self.emptying = "; ".join(statements)
         self._copy()
-
-    def _shape(self, name: str) -> tuple[object, ...]:
-        """What the schema holds: tables, functions, triggers, the migrations recorded (the rows of the
-        other tables are what a test may change)."""
-        with psycopg.connect(self.server.url(name), autocommit=True) as conn:
-            row = conn.execute(
-                """SELECT (SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'),
-                          (SELECT COUNT(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'),
-                          (SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal),
-                          (SELECT array_agg(version ORDER BY version) FROM schema_migrations)""").fetchone()
-        assert row is not None
-        return tuple(row)
 
     def _copy(self) -> None:
         with self.server.admin() as admin:
@@ -81,15 +83,10 @@ class PostgresDatabases:
         """The test database with no rows and its sequences restarted; a fresh copy when a test
         changed its schema, or left a transaction holding locks (the emptying waits 2 s at most)."""
         try:
-            if self._shape(self.NAME) == self.shape:
-                with psycopg.connect(self.server.url(self.NAME), autocommit=True) as conn:
-                    tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                                                         " AND tablename <> 'schema_migrations'")]
-                    sequences = [r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
-                    statements = ["SET lock_timeout = '2s'", "SET session_replication_role = replica"]  # no foreign key checks
-                    statements += [f'DELETE FROM "{t}"' for t in tables] + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
-                    conn.execute("; ".join(statements))
-                return self.NAME
+            with psycopg.connect(self.server.url(self.NAME), autocommit=True) as conn:
+                if conn.execute(self.SHAPE).fetchone() == self.shape:
+                    conn.execute(self.emptying.encode())
+                    return self.NAME
         except psycopg.Error:
             pass
         self._copy()
