@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -14,7 +15,7 @@ import pytest
 
 from storage import open_storage
 from storage.backends import OpenedStorage
-from storage.errors import Contention, DatabaseTooNew, DatabaseUnusable, StorageError
+from storage.errors import Conflict, Contention, DatabaseTooNew, DatabaseUnusable, StorageError
 from storage.postgres import migrations
 from tests import pg_server
 from tests.backends import PostgresBackend
@@ -217,3 +218,62 @@ async def test_connections_the_server_ended_while_idle_are_replaced_unnoticed(db
     async with db.transaction() as tx:
         await tx.institutions.create(name="Kota Sesudah", kind="kota")
     assert [i.name for i in await db.read.institutions.list()] == ["Kota Sebelum", "Kota Sesudah"]
+
+
+async def waiting_for_a_lock(postgres: PostgresBackend) -> None:
+    """Until a transaction of the test database waits for a row lock (PostgreSQL's own account of its
+    sessions), 10 s at most."""
+    for _ in range(1000):
+        waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        if postgres.committed(waiting)[0][0]:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no transaction waits for a lock")
+
+
+async def test_a_second_redemption_while_the_first_is_uncommitted_waits_and_is_refused(db: OpenedStorage,
+                                                                                       postgres: PostgresBackend) -> None:
+    """The deterministic form of the replicas' test: the first redemption holds its transaction open
+    until the second waits for the invitation's row; once the first commits, the second finds the
+    code used. (Without the row lock the second reads the count before the first's commit, and both join.)"""
+    institution, _ = await make_period(db)
+    async with db.transaction() as tx:
+        invitation = await tx.invitations.create(institution_id=institution, role="officer", created_by=7,
+                                                 expires_at=datetime.now(UTC) + timedelta(days=1))
+
+    async def second() -> None:
+        async with db.transaction() as tx:
+            await tx.invitations.redeem(invitation.code, user_id=51, display_name="Dodi")
+
+    async with db.transaction() as tx:
+        await tx.invitations.redeem(invitation.code, user_id=50, display_name="Rina")
+        waiting = asyncio.create_task(second())
+        await waiting_for_a_lock(postgres)
+    with pytest.raises(Conflict) as refused:
+        await waiting
+    assert refused.value.code == "used_up"
+    assert {m.user_id for m in await db.read.members.list(institution)} == {7, 50}
+    assert (await db.read.invitations.get(invitation.code)).uses == 1  # type: ignore[union-attr]
+
+
+async def test_a_second_change_of_an_answer_while_the_first_is_uncommitted_waits_and_follows_it(db: OpenedStorage,
+                                                                                                  postgres: PostgresBackend) -> None:
+    """The deterministic form of the history test: the second change waits for the first's row lock
+    and records the first's new level as its old one. (Without the lock it reads the level before
+    the first change, and the history says 2 -> 3, 2 -> 4.)"""
+    _, period = await make_period(db)
+    async with db.transaction() as tx:
+        await tx.answers.save(period_id=period, indicator=5, level=2, explanation=None, by=7)
+
+    async def second() -> None:
+        async with db.transaction() as tx:
+            await tx.answers.save(period_id=period, indicator=5, level=4, explanation=None, by=8)
+
+    async with db.transaction() as tx:
+        await tx.answers.save(period_id=period, indicator=5, level=3, explanation=None, by=7)
+        waiting = asyncio.create_task(second())
+        await waiting_for_a_lock(postgres)
+    await waiting
+    history = await db.read.answers.history(period, 5)
+    assert [(h.old_level, h.new_level, h.by) for h in history] == [(None, 2, 7), (2, 3, 7), (3, 4, 8)]
+    assert (await db.read.answers.get(period, 5)).level == 4  # type: ignore[union-attr]
