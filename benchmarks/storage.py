@@ -3,6 +3,8 @@
 Run: .venv/bin/python benchmarks/storage.py                        # an SQLite file in a temporary folder
      .venv/bin/python benchmarks/storage.py --postgres              # a throw-away PostgreSQL server (tests/pg_server.py,
                                                                     # with its durability settings on)
+     .venv/bin/python benchmarks/storage.py --postgres --no-sync    # that server without fsync at each commit (as
+                                                                    # SQLite's synchronous=NORMAL in WAL mode): round trips alone
      .venv/bin/python benchmarks/storage.py --postgres URL          # an empty database of your own
 Goals (issue 3): save one answer with its history, median < 2 ms; a progress summary across
 600 institutions x 47 answers < 50 ms; and the database size for that data. Then the same saves
@@ -99,6 +101,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--postgres", nargs="?", const="", default=None, metavar="URL",
                         help="measure PostgreSQL: an empty database at URL, or without one a throw-away server")
+    parser.add_argument("--no-sync", action="store_true", help="the throw-away server without its durability settings")
     args = parser.parse_args()
     if args.postgres is None:
         with tempfile.TemporaryDirectory() as directory:
@@ -112,7 +115,7 @@ async def main() -> None:
         if not url:
             from tests import pg_server
 
-            server = pg_server.start(durable=True)
+            server = pg_server.start(durable=not args.no_sync)
             with server.admin() as admin:
                 admin.execute("CREATE DATABASE bench")
             url = server.url("bench")

@@ -77,6 +77,8 @@ async def copy_sqlite_to_postgres(source: Path, target: str) -> CopyReport:
             await conn.close()
     except sqlite3.Error as exc:
         raise sqlite_faults.unusable(source, exc) from exc
+    except psycopg.Error as exc:
+        raise postgres_faults.unusable(target, exc) from exc
     finally:
         await reader.close()
     return CopyReport(counts)
@@ -87,8 +89,8 @@ async def _check_tables(conn: Connection, where: str) -> None:
     cursor = await conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
     tables = {row["tablename"] for row in await cursor.fetchall()} - {LEDGER}
     if tables != set(TABLES):
-        raise StorageError(f"database {where}: its tables ({', '.join(sorted(tables ^ set(TABLES)))} differ) are not the ones "
-                           "spbe-bot db copy copies: a program of another version made it")
+        raise StorageError(f"database {where}: its tables differ from the ones spbe-bot db copy copies "
+                           f"({', '.join(sorted(tables ^ set(TABLES)))}): a program of another version made it")
     for table in TABLES:
         cursor = await conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table}) AS used")
         row = await cursor.fetchone()
