@@ -32,6 +32,7 @@ from telegram.ext import (
 
 from bot import catalogs
 from bot.config import Settings
+from bot.files import TelegramFiles
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.pipeline import Ledger, OrderedUpdates, PollingUpdater, SendRateLimiter
 from bot.render import Renderer
@@ -47,8 +48,8 @@ MAX_INPUT_CHARS = 8000
 REMINDER_TICK_SECONDS = 60
 # The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
 PRIVATE_MENU = (
-    "mulai", "ringkasan", "daftar", "loncat", "tugas", "tanya", "riwayat", "progres", "undang", "anggota", "tugaskan",
-    "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
+    "mulai", "ringkasan", "daftar", "loncat", "tugas", "bukti", "revisi", "tanya", "riwayat", "progres", "undang", "anggota",
+    "tugaskan", "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
 )
 GROUP_MENU = ("progres", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
 ALL_COMMANDS = sorted(set(COMMANDS) | set(COMMAND_ALIASES))
@@ -114,6 +115,7 @@ async def _post_init(application: Application) -> None:
     resources = contextlib.AsyncExitStack()
     engine = await resources.enter_async_context(open_engine(settings))
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
+    engine.source = TelegramFiles(bot)  # evidence files are downloaded through this bot
     transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
     application.bot_data.update(resources=resources, engine=engine, transport=transport)
     await transport.replay(application)  # what the outbox had not sent before a restart

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the storage modules are imported by the commands that use them: `ask` starts faster
     from bot.config import StorageSettings
     from storage.backends import Location
+    from storage.files import FileStoreConfig
+    from storage.files.upkeep import CopyReport
     from storage.sqlite.database import BackupReport
 
 
@@ -24,7 +26,7 @@ def _location(value: str) -> str | Path:
     return value if value.startswith(("postgresql://", "postgres://")) else Path(value)
 
 
-def _database_option(parser: argparse.ArgumentParser) -> None:
+def database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database", type=_location, default=None, metavar="PATH_OR_URL",
         help="SQLite file or postgresql:// URL (default: SPBE_DATABASE_URL, else SPBE_DATABASE_PATH, from the environment or .env)",
@@ -35,10 +37,10 @@ def register(commands: Any) -> None:
     db = commands.add_parser("db", help="database schema: status and upgrade; copy an SQLite file to PostgreSQL")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     status = db_commands.add_parser("status", help="schema version and pending migrations (the database is checked, not changed)")
-    _database_option(status)
+    database_option(status)
     status.set_defaults(handler=cmd_status)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
-    _database_option(upgrade)
+    database_option(upgrade)
     upgrade.set_defaults(handler=cmd_upgrade)
     copy = db_commands.add_parser("copy", help="copy every record of an SQLite file into an empty PostgreSQL database")
     copy.add_argument("--from", dest="source", type=Path, default=None, metavar="PATH",
@@ -46,10 +48,14 @@ def register(commands: Any) -> None:
     copy.add_argument("--to", dest="target", default=None, metavar="URL", help="the PostgreSQL database (default: SPBE_DATABASE_URL)")
     copy.set_defaults(handler=cmd_copy)
 
-    backup = commands.add_parser("backup", help="consistent copy of the SQLite database, safe while the bot runs (PostgreSQL: pg_dump)")
+    backup = commands.add_parser("backup", help="consistent copy of the SQLite database and its evidence files, safe while the bot "
+                                                 "runs (PostgreSQL: pg_dump)")
     backup.add_argument("destination", type=Path, metavar="DEST")
     backup.add_argument("--force", action="store_true", help="overwrite DEST if it exists")
-    _database_option(backup)
+    backup.add_argument("--evidence-to", type=Path, default=None, metavar="FOLDER",
+                        help="where the evidence files go (default: DEST-evidence beside DEST; files there already are kept)")
+    backup.add_argument("--no-evidence", action="store_true", help="copy the database only")
+    database_option(backup)
     backup.set_defaults(handler=cmd_backup)
 
 
@@ -58,11 +64,21 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _settings() -> StorageSettings:
-    """The database settings, read only when a command needs them (other commands start faster)."""
+def storage_settings(args: argparse.Namespace) -> StorageSettings:
+    """The settings ``run`` would use, with ``--database`` (a file or a URL) in place of
+    SPBE_DATABASE_PATH and SPBE_DATABASE_URL (they are read only then: other commands start faster).
+    Raises ``ConfigError``."""
     from bot.config import StorageSettings, load
 
-    return load(StorageSettings)
+    settings = load(StorageSettings)
+    location = getattr(args, "database", None)
+    if location is None:
+        return settings
+    if isinstance(location, str):  # a postgresql:// URL
+        from pydantic import SecretStr
+
+        return settings.model_copy(update={"database_url": SecretStr(location)})
+    return settings.model_copy(update={"database_path": location, "database_url": None})
 
 
 def _run(work: Coroutine[Any, Any, int]) -> int:
@@ -81,10 +97,8 @@ def _command(args: argparse.Namespace, work: Callable[[Location], int]) -> int:
     """``work`` on ``--database``, or on the database ``run`` would use."""
     from bot.config import ConfigError
 
-    if args.database is not None:
-        return work(args.database)
     try:
-        location = _settings().database
+        location = storage_settings(args).database
     except ConfigError as exc:
         return _fail(str(exc), 2)
     return work(location)
@@ -143,7 +157,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from bot.config import ConfigError
 
     try:
-        settings = _settings() if args.source is None or args.target is None else None
+        settings = storage_settings(args) if args.source is None or args.target is None else None
     except ConfigError as exc:
         return _fail(str(exc), 2)
     source: Path = args.source or (settings.database_path if settings else Path())
@@ -167,17 +181,35 @@ async def _backup(source: Path, destination: Path) -> BackupReport:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    return _command(args, lambda location: _backup_to(location, args.destination, force=args.force))
+    from bot.config import ConfigError
+
+    try:
+        settings = storage_settings(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+    if settings.database_url is not None:
+        from storage.backends import describe
+
+        return _fail(f"backup: {describe(settings.database)} is a PostgreSQL database: back it up with pg_dump "
+                     "(pg_dump --format=custom --file=FILE \"$SPBE_DATABASE_URL\"; restoring: docs/deploy.md)")
+    evidence = None if args.no_evidence else args.evidence_to or args.destination.with_name(f"{args.destination.stem}-evidence")
+    return _backup_to(settings.database_path, args.destination, force=args.force, evidence=evidence, store=settings.file_store())
 
 
-def _backup_to(source: Location, destination: Path, *, force: bool) -> int:
-    from storage.backends import describe, is_postgres
+async def _copy_evidence(store: FileStoreConfig, files: set[str], folder: Path) -> CopyReport:
+    from storage.files import open_file_store
+    from storage.files.local import LocalFileStore
+    from storage.files.upkeep import copy_files
+
+    target = LocalFileStore(folder)
+    await target.check()
+    async with open_file_store(store) as source:
+        return await copy_files(source, target, files)
+
+
+def _backup_to(source: Path, destination: Path, *, force: bool, evidence: Path | None = None, store: FileStoreConfig | None = None) -> int:
     from storage.errors import StorageError
 
-    if is_postgres(source):
-        return _fail(f"backup: {describe(source)} is a PostgreSQL database: back it up with pg_dump "
-                     "(pg_dump --format=custom --file=FILE \"$SPBE_DATABASE_URL\"; restoring: docs/deploy.md)")
-    source = Path(source)
     try:
         from storage.sqlite.faults import check_location
 
@@ -193,9 +225,9 @@ def _backup_to(source: Location, destination: Path, *, force: bool) -> int:
             destination.unlink()
         except OSError as exc:
             return _fail(f"cannot replace {destination} ({exc.strerror or exc})")
-    try:
-        import asyncio
+    import asyncio
 
+    try:
         report = asyncio.run(_backup(source, destination))
     except StorageError as exc:
         return _fail(str(exc))
@@ -203,4 +235,15 @@ def _backup_to(source: Location, destination: Path, *, force: bool) -> int:
         return _fail(f"backup {destination} fails its integrity check ({report.integrity}): do not rely on it; try again")
     print(f"backup written to {destination} (integrity: {report.integrity})")
     print(", ".join(f"{table} {count}" for table, count in report.counts.items()))
+    if evidence is None or store is None:
+        return 0
+    try:
+        copied = asyncio.run(_copy_evidence(store, report.files, evidence))
+    except StorageError as exc:
+        return _fail(f"evidence files not backed up: {exc}")
+    print(f"evidence files in {evidence}: {copied.copied} copied ({copied.size} bytes), {copied.present} there already")
+    if copied.missing or copied.damaged:
+        return _fail(f"{len(copied.missing)} evidence file(s) the database names are missing from the store and {len(copied.damaged)} "
+                     f"no longer match their hash ({', '.join(h[:12] for h in (copied.missing + copied.damaged)[:5])}): "
+                     "restore them from an earlier backup, or ask the senders to send them again")
     return 0

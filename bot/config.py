@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:  # storage is imported by the commands that use it: `ask` starts faster
+    from storage.files import FileStoreConfig
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "data/spbe.sqlite3"
@@ -30,7 +33,7 @@ class _FromEnvironment(BaseSettings):
 
 
 class StorageSettings(_FromEnvironment):
-    """What the database commands need (``db status``, ``db upgrade``, ``db copy``, ``backup``).
+    """What the database commands need (``db status``, ``db upgrade``, ``db copy``, ``backup``, ``evidence``).
 
     ``SPBE_DATABASE_URL`` (``postgresql://user:password@host:5432/name``) selects PostgreSQL, for
     several replicas on one database; without it the database is the SQLite file at
@@ -39,6 +42,11 @@ class StorageSettings(_FromEnvironment):
     database_path: Path = Field(default=Path(DEFAULT_DATABASE), description="SQLite database file")
     database_url: SecretStr | None = Field(default=None, description="PostgreSQL URL; when set, used instead of the SQLite file")
     database_pool_size: int = Field(default=10, ge=1, le=200, description="PostgreSQL connections each process keeps at most")
+    evidence_dir: Path | None = Field(default=None, description="folder of the evidence files (default: 'evidence' beside the database)")
+    evidence_s3_bucket: str | None = Field(default=None, description="keep evidence files in this S3 bucket instead")
+    evidence_s3_prefix: str = Field(default="evidence/", description="key prefix of the evidence files in the bucket")
+    evidence_s3_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO, Ceph...); default AWS")
+    evidence_s3_region: str | None = Field(default=None, description="the bucket's region")
 
     @field_validator("database_path", mode="before")
     @classmethod
@@ -72,6 +80,20 @@ class StorageSettings(_FromEnvironment):
         from urllib.parse import urlsplit
 
         return urlsplit(self.database_url.get_secret_value()).password
+
+    @field_validator("evidence_dir", "evidence_s3_bucket", "evidence_s3_endpoint", "evidence_s3_region", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def file_store(self) -> FileStoreConfig:
+        """Where evidence files are kept: the bucket when one is named, else the folder."""
+        from storage.files import FileStoreConfig
+
+        return FileStoreConfig(
+            folder=self.evidence_dir or self.database_path.parent / "evidence", bucket=self.evidence_s3_bucket,
+            prefix=self.evidence_s3_prefix, endpoint_url=self.evidence_s3_endpoint, region=self.evidence_s3_region,
+        )
 
 
 class PackSettings(_FromEnvironment):

@@ -61,6 +61,17 @@ def format_weight(value: Decimal | float, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_number(value, lang) + "%"
 
 
+def format_size(size: int | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A file size as people read it: "820 B", "245 KB", "2,4 MB" (binary units, as file managers show)."""
+    if size is None:
+        return "–"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{format_number(Decimal(size) / 1024, lang, 0)} KB"
+    return f"{format_number(Decimal(size) / (1024 * 1024), lang, 1)} MB"
+
+
 def format_date(value: date | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """1 Desember 2026 / 1 December 2026. A datetime is shown as the date in its own zone."""
     return babel_date(value, format="long", locale=locale_of(lang))

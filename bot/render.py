@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, Stric
 from markupsafe import Markup
 
 from bot.catalogs import LOCALES, load_translations
-from bot.formats import format_date, format_datetime, format_number, format_time, format_weight
+from bot.formats import format_date, format_datetime, format_number, format_size, format_time, format_weight
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from knowledge.caching import cache_dir
 
@@ -79,6 +79,7 @@ def _environment(directory: Path, lang: str, translations: Translations) -> Envi
         date=partial(format_date, lang=lang),
         time=partial(format_time, lang=lang),
         datetime=partial(format_datetime, lang=lang),
+        filesize=partial(format_size, lang=lang),
         local=partial(localized, lang=lang),
     )
     return env

@@ -17,6 +17,7 @@ from conversations.context import EngineConfig
 from conversations.engine import Engine
 from knowledge.packs import PackError, PackRegistry
 from storage import open_storage
+from storage.files import open_file_store
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,14 @@ def load_packs(settings: Settings) -> PackRegistry:
 async def check_start(settings: Settings) -> None:
     """Everything the bot needs before it polls: packs, a usable database, a token Telegram accepts.
 
-    Local problems come first (the database, the quickest to check, then the packs), so a bad
-    database file is reported even without a network.
+    Local problems come first (the database, the quickest to check, the evidence store, then the
+    packs), so a bad database file is reported even without a network.
     Raises ``ConfigError``, ``StorageError`` or :class:`StartFailure`.
     """
     db = await open_storage(settings.database, pool_size=1)
     await db.close()
+    async with open_file_store(settings.file_store()) as files:
+        await files.check()
     load_packs(settings)
     if settings.token:
         await check_token(settings)
@@ -133,6 +136,8 @@ async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = Non
         bot_id=settings.bot_id,
     )
     try:
-        yield Engine(db, packs, config)
+        async with open_file_store(settings.file_store()) as files:
+            await files.check()
+            yield Engine(db, packs, config, files=files)
     finally:
         await db.close()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineQuery, InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram import InlineQuery, InlineQueryResultArticle, InputFile, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -32,6 +32,7 @@ from conversations.engine import Engine
 from conversations.events import Event
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from storage.files import FileStoreError
 
 log = logging.getLogger(__name__)
 Document = dict[str, Any]
@@ -206,6 +207,9 @@ class Transport:
             item["thread"] = reply.thread_id
         if reply.card:
             item["card"] = True
+        if reply.attachment is not None:
+            item["file"] = {"sha256": reply.attachment.sha256, "name": reply.attachment.file_name,
+                            "missing": self.builder.renderer.macro("short", "evidence_file_missing", lang)}
         return item
 
     def _summary_item(self, reply: Reply) -> Document:
@@ -252,6 +256,8 @@ class Transport:
     async def _show(self, chat_id: int, item: Document, application: Application) -> tuple[int | None, bool]:
         """Send (or edit in place) one message, split in chunks; the id of its first message, and
         whether that is the message it was to edit."""
+        if "file" in item:
+            return await self._show_file(chat_id, item, application), False
         markup = _markup(item)
         chunks: list[str] = item["text"]
         first: int | None = None
@@ -315,6 +321,21 @@ class Transport:
         cards, self.cards = self.cards, {}
         for user_id, card in cards.items():
             await self.engine.remember_card(user_id, card.chat_id, card.message_id)
+
+    async def _show_file(self, chat_id: int, item: Document, application: Application) -> int | None:
+        """A kept evidence file, the message its caption; a file gone from the store is said so."""
+        file = item["file"]
+        assert self.engine.files is not None
+        try:
+            data = await self.engine.files.get(file["sha256"])
+        except FileStoreError as exc:
+            log.error("evidence file %s cannot be sent: %s", file["sha256"][:12], exc)
+            sent = await _api(application, "sendMessage", chat_id=chat_id, text=file["missing"], parse_mode=HTML,
+                              message_thread_id=item.get("thread"))
+            return int(sent["message_id"])
+        message = await application.bot.send_document(chat_id, InputFile(data, filename=file["name"]), caption=item["text"][0],
+                                                      parse_mode=HTML, message_thread_id=item.get("thread"))
+        return message.message_id
 
     # --- group summaries -------------------------------------------------------------------------
 

@@ -40,6 +40,21 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "rq": ("period", "flag"),  # leads: penjelasan required (1) or optional (0)
     "ap": ("pending", "user"),  # leads: the member picked for the pending /tugaskan of that message
     "mm": ("institution", "user", "member_action"),  # leads: promote, demote or remove a member
+    # The evidence register, its review and the checklists (an evidence id is checked against the period's institution):
+    "bl": ("period", "page"),  # the register, one page
+    "bi": ("period", "evidence"),  # one register item
+    "bs": ("period", "evidence"),  # send me its file
+    "bt": ("period", "evidence"),  # type a new title
+    "bn": ("period", "evidence"),  # type the document's number and date
+    "bx": ("period", "evidence"),  # type another indicator it supports
+    "ba": ("period", "evidence", "indicator"),  # it supports this (suggested) indicator too
+    "rv": ("period", "evidence", "indicator"),  # leads: review the item for this indicator
+    "ra": ("period", "evidence", "indicator", "verdict"),  # leads: accepted (a), revision (r), rejected (x)
+    "rf": ("period", "evidence", "indicator"),  # send the corrected file of an item needing revision
+    "cl": ("period", "indicator", "first"),  # the checklist from level "first" ("c": the claimed level)
+    "ci": ("period", "indicator", "scope", "item"),  # one expected item (scope: its level, "x": the indicator's list)
+    "cs": ("period", "indicator", "scope", "item", "status"),  # tick it: present (p), missing (m), not relevant (n)
+    "ck": ("period", "indicator", "scope", "item", "evidence"),  # show it with this register item, or stop
     # Buttons of cards sent by earlier versions, still answered after an upgrade:
     "ev": ("period", "indicator"),  # evidence per level (now part of "cr")
     "pv": ("period", "indicator"),  # the indicator before this one
@@ -53,7 +68,7 @@ _FIELDS: dict[str, str] = {
     "then": r"\d{1,3}",
     "previous": r"\d{1,3}",
     "pending": r"\d{1,12}",
-    "view": r"head|dom|asp|sw",
+    "view": r"head|dom|asp|sw|ev",
     "level": r"-|\d(?:\.\d{1,2})?",
     "answer": r"[yn]",
     "page": r"\d{1,2}",
@@ -66,8 +81,14 @@ _FIELDS: dict[str, str] = {
     "flag": r"[01]",
     "user": r"\d{1,15}",
     "member_action": r"pj|of|ko|rm",
+    "evidence": r"\d{1,9}",
+    "verdict": r"[arx]",
+    "first": r"c|\d",
+    "scope": r"x|\d",
+    "item": r"\d{1,2}",
+    "status": r"[pmn]",
 }
-_INTS = {"period", "institution", "indicator", "then", "previous", "pending", "page", "year", "entity", "user"}
+_INTS = {"period", "institution", "indicator", "then", "previous", "pending", "page", "year", "entity", "user", "evidence", "item"}
 
 
 class CallbackError(ValueError):

@@ -13,13 +13,14 @@ transaction that concurrent ones got in the way of (PostgreSQL's deadlock or ser
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from conversations import access, groups, machine, questions, schedule
+from conversations import access, evidence, groups, machine, questions, schedule
 from conversations import callbacks as cb
 from conversations.context import EngineConfig, Turn
 from conversations.events import ChatMigrated, Command, Edited, Event, InlineQuery, Press, Text, Upload
@@ -28,6 +29,7 @@ from conversations.states import IDLE, CardRef, Position, State
 from knowledge.answering import Library
 from knowledge.packs import PackRegistry
 from storage import errors as store_errors
+from storage.files import FileStore, FileStoreError
 from storage.repositories import Session, Storage
 
 log = logging.getLogger(__name__)
@@ -80,12 +82,14 @@ def _answer_in_topic(outcome: Outcome, event: Event) -> None:
 
 class Engine:
     def __init__(self, db: Storage, packs: PackRegistry, config: EngineConfig | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, files: FileStore | None = None) -> None:
         self.db = db
         self.packs = packs
         self.library = Library(packs)
         self.config = config or EngineConfig()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.files = files  # where evidence files are kept
+        self.source: evidence.FileSource | None = None  # where files sent to the bot are downloaded from (the bot sets it)
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -98,9 +102,12 @@ class Engine:
         update Telegram delivers again is answered as the first time (``Outcome.repeated``).
 
         On a full disk nothing of the event is stored (not even the update claim, so a redelivery is
-        handled afresh) and the user is told it was not saved.
+        handled afresh) and the user is told it was not saved. An upload kept as evidence has its
+        file downloaded and stored first, outside the transaction (:meth:`_fetch`).
         """
         try:
+            if isinstance(event, Upload):
+                event = await self._fetch(event)
             return await retried(lambda: self._attempt(event, seal, card), f"update {event.update_id} of user {event.user.id}")
         except store_errors.StorageFull as exc:
             log.error("update %s of user %s not saved, the disk is full: %s", event.update_id, event.user.id, exc)
@@ -201,6 +208,32 @@ class Engine:
         outcome.card = position.card
         _answer_in_topic(outcome, event)
         return outcome
+
+    async def _fetch(self, upload: Upload) -> Upload:
+        """A file that will be kept as evidence is downloaded and stored *before* the transaction that
+        registers it, outside the writer lock: a crash in between leaves a file without a row (swept
+        later), never a row without its file. The handler finds the hash, or what failed, in the event."""
+        read = self.db.read
+        position = Position.from_document(upload.user.id, await read.positions.document(upload.user.id))
+        turn = Turn(upload, read, position, self.packs, self.library, self.config, self.clock(), lang=upload.user.language)
+        if not await evidence.wanted(turn):
+            return upload
+        assert upload.file_id is not None
+        if self.source is None or self.files is None:
+            return dataclasses.replace(upload, fetch_error="unavailable")
+        try:
+            data = await self.source.download(upload.file_id)
+        except evidence.DownloadError as exc:
+            log.warning("file of user %s not downloaded (%s): %s", upload.user.id, exc.code, exc)
+            return dataclasses.replace(upload, fetch_error=exc.code)
+        if len(data) > evidence.MAX_FILE_BYTES:
+            return dataclasses.replace(upload, fetch_error="too_big", size=len(data))
+        try:
+            stored = await self.files.put(data)
+        except FileStoreError as exc:
+            log.error("evidence file of user %s not kept: %s", upload.user.id, exc)
+            return dataclasses.replace(upload, fetch_error=exc.code or "unavailable")
+        return dataclasses.replace(upload, sha256=stored.sha256, stored_size=stored.size)
 
     async def inline(self, event: InlineQuery) -> Outcome:
         """An inline query: answered from the knowledge base through the reader (nothing to store,

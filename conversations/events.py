@@ -100,3 +100,9 @@ class Upload(Event):
     size: int | None = None
     mime: str | None = None
     caption: str | None = None
+    # Set by the engine before the transaction, for a file it keeps as evidence: the stored file's
+    # hash and size, or why it could not be kept ("too_big", "failed": the download; "full",
+    # "unavailable": the evidence store).
+    sha256: str | None = None
+    stored_size: int | None = None
+    fetch_error: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from conversations import access
@@ -94,8 +95,14 @@ async def history(turn: Turn, command: Command) -> Outcome:
     members = await turn.tx.members.list(period.institution_id, active_only=False)
     names = {m.user_id: m.display_name for m in members}
     zone = ZoneInfo(turn.config.timezone)
-    changes = [
-        {"change": c, "at": c.at.astimezone(zone), "by": names.get(c.by, str(c.by))}
+    timeline: list[tuple[datetime, dict[str, object]]] = [
+        (c.at, {"change": c, "at": c.at.astimezone(zone), "by": names.get(c.by, str(c.by))})
         for c in await turn.tx.answers.history(period.id, int(number))
     ]
+    for record in await turn.tx.evidence.reviews(period.id, int(number)):  # the review of its evidence, in the same timeline
+        item = await turn.tx.evidence.require(record.evidence_id)
+        other = await turn.tx.evidence.get(record.other_id) if record.other_id else None
+        timeline.append((record.at, {"review": record, "code": item.label, "other": other.label if other else None,
+                                     "at": record.at.astimezone(zone), "by": names.get(record.by, str(record.by))}))
+    changes = [entry for _, entry in sorted(timeline, key=lambda pair: pair[0])]
     return Outcome([Reply("history", {"pack": pack, "ind": pack.indicator(int(number)), "changes": changes})])

@@ -12,7 +12,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from conversations import assignments, evidence, explanations, groups, locking, navigation, periods, questions, schedule, team
+from conversations import (
+    assignments,
+    checklist,
+    evidence,
+    explanations,
+    groups,
+    locking,
+    navigation,
+    periods,
+    questions,
+    register,
+    review,
+    schedule,
+    team,
+)
 from conversations.context import Turn
 from conversations.events import Command, Event, Press, Text
 from conversations.replies import Outcome, Refusal, Reply, short
@@ -121,6 +135,10 @@ async def _evidence(turn: Turn) -> Outcome:
     return await evidence.receive(turn) if turn.event.chat.private else Outcome()
 
 
+async def _need_file(turn: Turn) -> Outcome:
+    return _private(turn, short("need_correction_file"))
+
+
 async def _stale(turn: Turn) -> Outcome:
     raise Refusal("stale_button", toast="toast_stale")
 
@@ -139,6 +157,11 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND)),
     (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "text"): Route(team.institution_region, to(S.IDLE)),
+    (S.EVIDENCE_TITLE, "text"): Route(register.title_typed, to(S.IDLE)),
+    (S.EVIDENCE_DOCUMENT, "text"): Route(register.document_typed, to(S.IDLE)),
+    (S.EVIDENCE_LINK, "text"): Route(register.link_typed, to(S.IDLE)),
+    (S.REVIEW_NOTE, "text"): Route(review.note_typed, to(S.IDLE)),
+    (S.EVIDENCE_REPLACE, "text"): Route(_need_file),
     (S.IDLE, "upload"): Route(_evidence),
     (S.EXPLANATION, "upload"): Route(_evidence),
     (S.EXPLANATION_CHECK, "upload"): Route(_evidence),
@@ -149,6 +172,11 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_NAME, "upload"): Route(_need_answer),
     (S.INSTITUTION_KIND, "upload"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "upload"): Route(_need_answer),
+    (S.EVIDENCE_TITLE, "upload"): Route(_need_answer),
+    (S.EVIDENCE_DOCUMENT, "upload"): Route(_need_answer),
+    (S.EVIDENCE_LINK, "upload"): Route(_need_number),
+    (S.REVIEW_NOTE, "upload"): Route(_need_answer),
+    (S.EVIDENCE_REPLACE, "upload"): Route(_evidence, to(S.IDLE)),
     (ANY, "edited"): Route(_edited),
 }
 
@@ -181,6 +209,20 @@ PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (ANY, "st"): PressRoute(team.start_choice, to(S.IDLE, S.INVITE_CODE, S.INSTITUTION_NAME)),
     (S.INSTITUTION_KIND, "ik"): PressRoute(team.institution_kind, to(S.INSTITUTION_REGION)),
     (ANY, "ap"): PressRoute(assignments.picked, group=True),
+    (ANY, "bl"): PeriodRoute(register.list_page, read_only=True),
+    (ANY, "bi"): PeriodRoute(register.open_item, to(S.IDLE)),
+    (ANY, "bs"): PeriodRoute(register.send_file, read_only=True),
+    (ANY, "bt"): PeriodRoute(register.ask_title, to(S.EVIDENCE_TITLE)),
+    (ANY, "bn"): PeriodRoute(register.ask_document, to(S.EVIDENCE_DOCUMENT)),
+    (ANY, "bx"): PeriodRoute(register.ask_link, to(S.EVIDENCE_LINK)),
+    (ANY, "ba"): PeriodRoute(register.link_suggested, to(S.IDLE)),
+    (ANY, "rv"): PeriodRoute(review.open_review, read_only=True),
+    (ANY, "ra"): PeriodRoute(review.verdict, to(S.IDLE, S.REVIEW_NOTE)),
+    (ANY, "rf"): PeriodRoute(review.ask_correction, to(S.EVIDENCE_REPLACE)),
+    (ANY, "cl"): PeriodRoute(checklist.show, read_only=True),
+    (ANY, "ci"): PeriodRoute(checklist.open_item, read_only=True),
+    (ANY, "cs"): PeriodRoute(checklist.tick),
+    (ANY, "ck"): PeriodRoute(checklist.attach),
     (ANY, "qa"): PressRoute(questions.candidate, group=True, read_only=True),
     (ANY, "qk"): PressRoute(questions.candidate, group=True, read_only=True),
 }
@@ -203,6 +245,8 @@ COMMANDS: dict[str, CommandRoute] = {
     "penjelasan": CommandRoute(periods.explanation_setting),
     "tugas": CommandRoute(assignments.my_tasks),
     "riwayat": CommandRoute(locking.history),
+    "bukti": CommandRoute(register.command),
+    "revisi": CommandRoute(review.queue),
     "progres": CommandRoute(groups.progress_command, group=True),
     "hubungkan": CommandRoute(groups.link, group=True),
     "putuskan": CommandRoute(groups.unlink, group=True),

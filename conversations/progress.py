@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from conversations.checklist import EvidenceStatus, evidence_status
 from knowledge.models import Pack
 from knowledge.scoring import Evaluation, evaluate
 from storage.models import Answer, Assignment, Institution, Member, Period, Stage, StageDates
@@ -50,6 +51,7 @@ class Progress:
     stages: list[StageDates]
     rows: list[Row]
     today: date
+    evidence: EvidenceStatus  # gaps under the claimed levels, reviews, the index of accepted evidence
 
     @property
     def answered(self) -> int:
@@ -99,4 +101,5 @@ async def progress(tx: Session, pack: Pack, institution: Institution, period: Pe
             names.get(given.answered_by) if given else None,
             names.get(assignment.user_id) if assignment else None, due, late,
         ))
-    return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today)
+    return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today,
+                    await evidence_status(tx, pack, period))

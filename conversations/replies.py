@@ -17,6 +17,14 @@ class Button:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the message is its caption): the evidence file kept under ``sha256``."""
+
+    sha256: str
+    file_name: str
+
+
 @dataclass
 class Reply:
     """One message. ``view`` is a template name, or ``"short:<macro>"`` for a one-line message.
@@ -37,6 +45,7 @@ class Reply:
     lang: str | None = None  # for messages to someone else than the sender (nudges)
     # The forum topic to send in: set by the engine on replies in the chat the event came from.
     thread_id: int | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass

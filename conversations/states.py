@@ -33,6 +33,11 @@ class State(StrEnum):
     INSTITUTION_NAME = "institution_name"  # an operator creating an institution: its name,
     INSTITUTION_KIND = "institution_kind"  # ... its kind (buttons),
     INSTITUTION_REGION = "institution_region"  # ... its region
+    EVIDENCE_TITLE = "evidence_title"  # a new title for a register item
+    EVIDENCE_DOCUMENT = "evidence_document"  # the number and date of the document a register item is
+    EVIDENCE_LINK = "evidence_link"  # the number of another indicator a register item supports
+    REVIEW_NOTE = "review_note"  # a lead's note for the sender of an item needing revision or rejected
+    EVIDENCE_REPLACE = "evidence_replace"  # the corrected file for an item needing revision
 
 
 class StepModel(BaseModel):
@@ -110,9 +115,46 @@ class InstitutionRegion(StepModel):
     kind: str
 
 
+class EvidenceTitle(StepModel):
+    state: Literal[State.EVIDENCE_TITLE] = State.EVIDENCE_TITLE
+    period_id: int
+    evidence_id: int
+
+
+class EvidenceDocument(StepModel):
+    state: Literal[State.EVIDENCE_DOCUMENT] = State.EVIDENCE_DOCUMENT
+    period_id: int
+    evidence_id: int
+
+
+class EvidenceLinkInput(StepModel):
+    state: Literal[State.EVIDENCE_LINK] = State.EVIDENCE_LINK
+    period_id: int
+    evidence_id: int
+
+
+class ReviewNote(StepModel):
+    """A lead's verdict waiting for its note (the sender is told it verbatim)."""
+
+    state: Literal[State.REVIEW_NOTE] = State.REVIEW_NOTE
+    period_id: int
+    evidence_id: int
+    indicator: int
+    verdict: Literal["revision", "rejected"]
+
+
+class EvidenceReplace(StepModel):
+    """Waiting for the corrected file of ``evidence_id`` for ``indicator`` (its open revision)."""
+
+    state: Literal[State.EVIDENCE_REPLACE] = State.EVIDENCE_REPLACE
+    period_id: int
+    evidence_id: int
+    indicator: int
+
+
 Step = Annotated[
     Idle | Explanation | ExplanationCheck | Jump | Value | Guided | InviteCode | InstitutionName | InstitutionKind
-    | InstitutionRegion,
+    | InstitutionRegion | EvidenceTitle | EvidenceDocument | EvidenceLinkInput | ReviewNote | EvidenceReplace,
     Field(discriminator="state"),
 ]
 IDLE = Idle()

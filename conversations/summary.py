@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from conversations import callbacks as cb
+from conversations.checklist import evidence_status
 from conversations.context import Turn
 from conversations.replies import Button, Reply
 from knowledge.models import Pack
@@ -16,8 +17,8 @@ from storage.models import Period
 if TYPE_CHECKING:
     from conversations.walkthrough import Saved
 
-View = Literal["head", "dom", "asp", "sw"]
-VIEWS: tuple[View, ...] = ("head", "dom", "asp", "sw")
+View = Literal["head", "dom", "asp", "sw", "ev"]
+VIEWS: tuple[View, ...] = ("head", "dom", "asp", "sw", "ev")
 VIEWS_BY_NAME: dict[str, View] = {v: v for v in VIEWS}
 MOVES_SHOWN = 3
 
@@ -54,7 +55,9 @@ async def summary(turn: Turn, period: Period, pack: Pack, view: View = "head", *
     levels = await turn.tx.answers.levels(period.id)
     evaluation = evaluate(pack, levels)
     institution = await turn.tx.institutions.require(period.institution_id)
-    data: dict[str, object] = {"pack": pack, "period": period, "institution": institution, "ev": evaluation, "view": view, "saved": saved}
+    evidence = await evidence_status(turn.tx, pack, period)
+    data: dict[str, object] = {"pack": pack, "period": period, "institution": institution, "ev": evaluation, "view": view, "saved": saved,
+                               "evidence": evidence if evidence.links else None}
     if view == "head":
         mine = {a.indicator for a in await turn.tx.assignments.for_user(period.id, turn.user_id)}
         data.update(moves=best_moves(pack, evaluation, mine), targets=band_targets(pack, evaluation))
@@ -63,7 +66,7 @@ async def summary(turn: Turn, period: Period, pack: Pack, view: View = "head", *
             strengths=[(pack.indicator(n), v) for n, v in sorted(levels.items(), key=lambda i: (-i[1], i[0])) if v >= 4],
             weaknesses=[(pack.indicator(n), v) for n, v in sorted(levels.items(), key=lambda i: (i[1], i[0])) if v <= 2],
         )
-    shown: tuple[View, ...] = tuple(v for v in VIEWS if v != view and (v != "dom" or pack.domains))
+    shown: tuple[View, ...] = tuple(v for v in VIEWS if v != view and (v != "dom" or pack.domains) and (v != "ev" or evidence.links))
     buttons = [[Button("summary_view", cb.make("sv", period.id, v), {"view": v}) for v in shown]]
     if saved is not None:  # the last answer turned the card into the summary: its penjelasan is one tap away
         buttons.insert(0, [Button("explain", cb.make("xo", period.id, saved.ind.number, 0), {"number": saved.ind.number, "own": False})])

@@ -64,7 +64,9 @@ def level_lines(pack: Pack, ind: Indicator, lang: str) -> list[LevelLine]:
 
 
 def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | None, explain: int, previous: int) -> list[list[Button]]:
-    """Levels, then penjelasan, criteria and guided mode, then navigation; at most ten buttons.
+    """Levels, then penjelasan, criteria and the evidence checklist, then the guided mode and
+    navigation; at most ten buttons. Where they do not fit (six levels, or a fractional value),
+    "Lewati" goes first (it is in the menu too), then the guided mode (it is in the criteria view).
 
     ``explain`` is the indicator whose penjelasan the ✍️ button opens (the one just answered, when
     the card is headed by a saved answer); ``previous`` is the card the navigation menu goes back to.
@@ -80,10 +82,14 @@ def card_buttons(pack: Pack, period_id: int, ind: Indicator, answer: Answer | No
     tools = [
         Button("explain", cb.make("xo", period_id, explain, number), {"number": explain, "own": explain == number}),
         Button("criteria", cb.make("cr", period_id, number)),
-        Button("guided", cb.make("gd", period_id, number)),
+        Button("evidence", cb.make("cl", period_id, number, "c")),
     ]
-    navigation = [Button("menu", cb.make("mn", period_id, number, previous))]
-    if len(levels) + len(tools) + 2 <= MAX_BUTTONS:
+    menu = Button("menu", cb.make("mn", period_id, number, previous))
+    room = MAX_BUTTONS - len(levels) - len(tools) - 1
+    navigation = [menu]
+    if room >= 1:
+        navigation.insert(0, Button("guided", cb.make("gd", period_id, number)))
+    if room >= 2:
         navigation.append(Button("next", cb.make("nx", period_id, number)))
     return [levels, tools, navigation]
 
@@ -204,6 +210,16 @@ async def next_card(turn: Turn, period: Period, pack: Pack, after: int | None, *
     return reply
 
 
+def paging(action: str, period_id: int, page: int, pages: int) -> list[Button]:
+    """◀ ▶ of a paged list whose button ``action`` takes (period, page)."""
+    buttons = []
+    if page > 0:
+        buttons.append(Button("page_prev", cb.make(action, period_id, page - 1)))
+    if page < pages - 1:
+        buttons.append(Button("page_next", cb.make(action, period_id, page + 1)))
+    return buttons
+
+
 async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, edit: bool) -> Reply:
     answers = {a.indicator: a for a in await turn.tx.answers.list(period.id)}
     pages = max(1, -(-len(pack.indicators) // LIST_PAGE))
@@ -218,13 +234,8 @@ async def indicator_list(turn: Turn, period: Period, pack: Pack, page: int, *, e
             row = []
     if row:
         rows.append(row)
-    paging = []
-    if page > 0:
-        paging.append(Button("page_prev", cb.make("ls", period.id, page - 1)))
-    if page < pages - 1:
-        paging.append(Button("page_next", cb.make("ls", period.id, page + 1)))
-    if paging:
-        rows.append(paging)
+    if pages > 1:
+        rows.append(paging("ls", period.id, page, pages))
     return Reply(
         "list",
         {"pack": pack, "items": items, "answers": answers, "answered": len(answers), "page": page, "pages": pages},

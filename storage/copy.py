@@ -32,8 +32,8 @@ from storage.sqlite import migrations as sqlite_migrations
 # lacks stops the copy (see _check_tables): a new table is never left behind silently.
 TABLES = (
     "institutions", "members", "invitations", "periods", "period_stages", "answers", "answer_history", "evidence",
-    "evidence_links", "group_links", "assignments", "reminder_schedules", "positions", "pending_assignments",
-    "processed_updates", "update_sequences", "outbox",
+    "evidence_links", "evidence_reviews", "evidence_checks", "evidence_check_links", "group_links", "assignments",
+    "reminder_schedules", "positions", "pending_assignments", "processed_updates", "update_sequences", "outbox",
 )
 LEDGER = "schema_migrations"  # each backend keeps its own
 BATCH = 5000  # rows read from SQLite at a time

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_EXPLANATION_CHARS = 2000
 MAX_NAME_CHARS = 200
+MAX_TITLE_CHARS = 200  # an evidence item's title
+MAX_NOTE_CHARS = 1000  # a reviewer's note
+MAX_DOC_NUMBER_CHARS = 60
 
 
 class InstitutionKind(StrEnum):
@@ -140,16 +143,96 @@ class AnswerChange(_Record):
 
 
 class Evidence(_Record):
+    """An item of the institution's evidence register (bukti dukung): one file, kept once."""
+
     id: int
     institution_id: int
+    code: int  # B-001 is code 1, per institution
+    title: str | None = None  # None: none given (a photo without a caption)
     file_id: str
     file_unique_id: str
+    sha256: str | None = None  # the file in the evidence store; None: sent before files were kept
     file_name: str | None = None
     kind: str
+    mime: str | None = None
     size: int | None = None
     caption: str | None = None
+    doc_number: str | None = None  # the document's own number ("12", "800/123/2023")
+    doc_year: int | None = None
+    doc_date: date | None = None
     uploaded_by: int
     uploaded_at: datetime
+
+    @property
+    def label(self) -> str:
+        """The code users see and type: B-001, B-012, B-1234."""
+        return f"B-{self.code:03d}"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVISION = "revision"
+    REJECTED = "rejected"
+    REPLACED = "replaced"  # a corrected file answered a revision
+
+
+class ReviewAction(StrEnum):
+    ACCEPTED = "accepted"
+    REVISION = "revision"
+    REJECTED = "rejected"
+    RESUBMITTED = "resubmitted"  # the sender sent a corrected file (``other_id``) for a revision
+
+
+class EvidenceLink(_Record):
+    """An item supporting one indicator of a period, with its internal review for that indicator."""
+
+    evidence_id: int
+    period_id: int
+    indicator: int
+    level: int | None = None  # the level claimed when it was sent
+    linked_by: int
+    linked_at: datetime
+    review: ReviewStatus = ReviewStatus.PENDING
+    review_note: str | None = None
+    reviewed_by: int | None = None
+    reviewed_at: datetime | None = None
+    replaced_by: int | None = None
+
+
+class ReviewRecord(_Record):
+    """One review action, as the history keeps it."""
+
+    id: int
+    evidence_id: int
+    period_id: int
+    indicator: int
+    action: ReviewAction
+    note: str | None = None
+    other_id: int | None = None
+    by: int
+    at: datetime
+
+
+class CheckStatus(StrEnum):
+    PRESENT = "present"  # sudah ada
+    MISSING = "missing"  # belum ada
+    NOT_RELEVANT = "not_relevant"  # tidak relevan
+
+
+class EvidenceCheck(_Record):
+    """One expected evidence item of the checklist, as the team ticked it."""
+
+    period_id: int
+    indicator: int
+    level: int  # the level whose list holds the item; -1: the indicator's own list (knowledge.checklists)
+    item: int  # its place in that list, from 0
+    status: CheckStatus
+    item_text: str
+    by: int
+    by_lead: bool = False
+    at: datetime
+    evidence_ids: list[int] = []
 
 
 class GroupLink(_Record):

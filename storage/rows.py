@@ -17,6 +17,8 @@ from storage.models import (
     AnswerChange,
     Assignment,
     Evidence,
+    EvidenceCheck,
+    EvidenceLink,
     GroupLink,
     Institution,
     Invitation,
@@ -25,6 +27,7 @@ from storage.models import (
     PendingAssignment,
     Period,
     ReminderSchedule,
+    ReviewRecord,
     StageDates,
 )
 
@@ -118,9 +121,32 @@ def change(row: Row) -> AnswerChange:
 
 def evidence(row: Row) -> Evidence:
     return Evidence(
-        id=row["id"], institution_id=row["institution_id"], file_id=row["file_id"], file_unique_id=row["file_unique_id"],
-        file_name=row["file_name"], kind=row["kind"], size=row["size"], caption=row["caption"],
-        uploaded_by=row["uploaded_by"], uploaded_at=moment(row["uploaded_at"]),
+        id=row["id"], institution_id=row["institution_id"], code=row["code"], title=row["title"], file_id=row["file_id"],
+        file_unique_id=row["file_unique_id"], sha256=row["sha256"], file_name=row["file_name"], kind=row["kind"], mime=row["mime"],
+        size=row["size"], caption=row["caption"], doc_number=row["doc_number"], doc_year=row["doc_year"],
+        doc_date=day_or_none(row["doc_date"]), uploaded_by=row["uploaded_by"], uploaded_at=moment(row["uploaded_at"]),
+    )
+
+
+def evidence_link(row: Row) -> EvidenceLink:
+    return EvidenceLink(
+        evidence_id=row["evidence_id"], period_id=row["period_id"], indicator=row["indicator"], level=row["level"],
+        linked_by=row["linked_by"], linked_at=moment(row["linked_at"]), review=row["review"], review_note=row["review_note"],
+        reviewed_by=row["reviewed_by"], reviewed_at=moment_or_none(row["reviewed_at"]), replaced_by=row["replaced_by"],
+    )
+
+
+def review(row: Row) -> ReviewRecord:
+    return ReviewRecord(
+        id=row["id"], evidence_id=row["evidence_id"], period_id=row["period_id"], indicator=row["indicator"], action=row["action"],
+        note=row["note"], other_id=row["other_id"], by=row["by_user"], at=moment(row["at"]),
+    )
+
+
+def evidence_check(row: Row, evidence_ids: list[int]) -> EvidenceCheck:
+    return EvidenceCheck(
+        period_id=row["period_id"], indicator=row["indicator"], level=row["level"], item=row["item"], status=row["status"],
+        item_text=row["item_text"], by=row["by_user"], by_lead=bool(row["by_lead"]), at=moment(row["at"]), evidence_ids=evidence_ids,
     )
 
 

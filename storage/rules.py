@@ -12,14 +12,19 @@ from decimal import Decimal, InvalidOperation
 
 from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound
 from storage.models import (
+    MAX_DOC_NUMBER_CHARS,
     MAX_EXPLANATION_CHARS,
     MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_TITLE_CHARS,
     Answer,
     AnswerStatus,
     InstitutionKind,
     Invitation,
     Member,
     Period,
+    ReviewAction,
+    ReviewStatus,
     Role,
 )
 
@@ -173,12 +178,77 @@ def to_lock(answers: dict[int, Answer], indicators: list[int] | None, period_id:
     return wanted
 
 
-def linkable(evidence_institution: int | None, evidence_id: int, period: Period, indicator: int) -> None:
-    if evidence_institution is None:
-        raise NotFound(f"evidence {evidence_id} does not exist")
+# --- the evidence register -----------------------------------------------------------------------
+
+VERDICTS = {ReviewStatus.ACCEPTED: ReviewAction.ACCEPTED, ReviewStatus.REVISION: ReviewAction.REVISION,
+            ReviewStatus.REJECTED: ReviewAction.REJECTED}
+
+
+def evidence_title(title: str | None) -> str:
+    text = " ".join((title or "").split())
+    if not text:
+        raise InvalidInput("an evidence title cannot be empty")
+    if len(text) > MAX_TITLE_CHARS:
+        raise InvalidInput(f"the title has {len(text)} characters; the limit is {MAX_TITLE_CHARS}")
+    return text
+
+
+def default_title(*candidates: str | None) -> str | None:
+    """The first of the given titles that says something, cut to the limit (a caption may be long)."""
+    for candidate in candidates:
+        text = " ".join((candidate or "").split())
+        if text:
+            return text[:MAX_TITLE_CHARS]
+    return None
+
+
+def doc_number_cut(number: str | None) -> str | None:
+    """A document number read from a caption, cut to the limit."""
+    return number[:MAX_DOC_NUMBER_CHARS] if number is not None else None
+
+
+def document(number: str | None, year: int | None, day: date | None) -> tuple[str | None, int | None, date | None]:
+    """The document's own number and date as set by a member (a year alone when that is all it says)."""
+    number = " ".join((number or "").split()) or None
+    if number is not None and len(number) > MAX_DOC_NUMBER_CHARS:
+        raise InvalidInput(f"the document number has {len(number)} characters; the limit is {MAX_DOC_NUMBER_CHARS}")
+    if day is not None:
+        year = day.year
+    if year is not None and not 1945 <= year <= 2100:
+        raise InvalidInput(f"the year {year} is outside 1945..2100")
+    return number, year, day
+
+
+def review_note(note: str | None, required: bool) -> str | None:
+    text = (note or "").strip()
+    if required and not text:
+        raise InvalidInput("this verdict needs a note for the sender")
+    if len(text) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"the note has {len(text)} characters; the limit is {MAX_NOTE_CHARS}")
+    return text or None
+
+
+def verdict(status: ReviewStatus | str) -> ReviewStatus:
+    value = ReviewStatus(status)
+    if value not in VERDICTS:
+        raise InvalidInput(f"{value} is not a verdict")
+    return value
+
+
+def same_institution(evidence_institution: int, evidence_id: int, period: Period, indicator: int) -> None:
     if evidence_institution != period.institution_id:
         raise InvalidInput(f"evidence {evidence_id} belongs to another institution")
     check_indicator(period, indicator)
+
+
+def check_place(period: Period, indicator: int, level: int, item: int) -> None:
+    """A checklist item's place: an indicator of the period, a level of its scale (-1: the
+    indicator's own list) and a place in that list."""
+    check_indicator(period, indicator)
+    if level != -1 and not period.level_min <= level <= period.level_max:
+        raise InvalidInput(f"level {level} is outside the scale {period.level_min}..{period.level_max}")
+    if item < 0:
+        raise InvalidInput(f"item {item} is not a place in a list")
 
 
 def linked_elsewhere(chat_id: int, institution_id: int) -> Conflict:

@@ -114,6 +114,29 @@ MUTANTS = (
     Mutant("an old button acting on another indicator", "conversations/explanations.py",
            "    if (press.int(\"period\"), press.int(\"indicator\")) != (step.period_id, step.indicator):", "    if False:",
            ("tests/conversations",)),
+    Mutant("an upload whose file was not stored registered anyway", "conversations/evidence.py",
+           "    if (held is None or held.sha256 is None) and upload.sha256 is None:\n        raise _fetch_refusal(upload)",
+           "    if False:\n        raise _fetch_refusal(upload)",
+           ("tests/conversations/test_evidence.py",)),
+    Mutant("another institution's register item taken from a button", "conversations/register.py",
+           "    if item is None or item.institution_id != period.institution_id:", "    if item is None:",
+           ("tests/conversations/test_evidence.py",)),
+    Mutant("a verdict given by an officer", "conversations/review.py",
+           "    \"\"\"Accepted is saved at once; a revision or a rejection asks the lead for the note first.\"\"\"\n"
+           "    await access.lead_of(turn, period.institution_id)",
+           "    \"\"\"Accepted is saved at once; a revision or a rejection asks the lead for the note first.\"\"\"\n"
+           "    await access.membership(turn, period.institution_id)",
+           ("tests/conversations/test_evidence.py",)),
+    Mutant("an officer's \"tidak relevan\" counted in the index of accepted evidence", "knowledge/checklists.py",
+           "(self.status == NOT_RELEVANT and self.by_lead)", "(self.status == NOT_RELEVANT)",
+           ("tests/knowledge/test_checklists.py", "tests/conversations/test_evidence.py")),
+    Mutant("the sweep of evidence files without its grace period", "storage/files/upkeep.py",
+           "        if info.modified >= older_than:", "        if False:",
+           ("tests/storage/test_evidence_upkeep.py",)),
+    Mutant("a file sent twice kept as two register items", "storage/sqlite/evidence.py",
+           "        if sha256 is not None:\n            row = await self._one(\"SELECT * FROM evidence WHERE institution_id = ? AND sha256",
+           "        if False:\n            row = await self._one(\"SELECT * FROM evidence WHERE institution_id = ? AND sha256",
+           ("tests/storage/test_evidence.py", "tests/conversations/test_evidence.py")),
 )
 
 

@@ -36,7 +36,8 @@ from storage import repositories
 from storage.errors import DatabaseTooNew, StorageError
 from storage.postgres import faults, migrations
 from storage.postgres.base import Clock, Connection, Link, Pool
-from storage.postgres.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
+from storage.postgres.evaluations import AnswerRepository, PeriodRepository
+from storage.postgres.evidence import ChecklistRepository, EvidenceRepository
 from storage.postgres.faults import translate
 from storage.postgres.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.postgres.outbox import OutboxRepository
@@ -94,6 +95,7 @@ class Session:
         self.periods = PeriodRepository(link, clock)
         self.answers = AnswerRepository(link, clock)
         self.evidence = EvidenceRepository(link, clock)
+        self.checklists = ChecklistRepository(link, clock)
         self.groups = GroupRepository(link, clock)
         self.assignments = AssignmentRepository(link, clock)
         self.reminders = ReminderRepository(link, clock)

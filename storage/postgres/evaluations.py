@@ -1,4 +1,4 @@
-"""Evaluation periods, answers with their history, and evidence, on PostgreSQL.
+"""Evaluation periods, and answers with their history, on PostgreSQL.
 
 Every change of an answer first locks its row (``FOR UPDATE``) and reads it again, so concurrent
 changes of one answer take turns: each history row's old level is the new level of the row before
@@ -21,7 +21,6 @@ from storage.models import (
     AnswerChange,
     AnswerStatus,
     ChangeKind,
-    Evidence,
     Period,
     PeriodProgress,
     PeriodStatus,
@@ -252,43 +251,3 @@ class AnswerRepository(Repository):
             )
             for r in totals
         ]
-
-
-class EvidenceRepository(Repository):
-    async def add(self, *, institution_id: int, file_id: str, file_unique_id: str, kind: str, uploaded_by: int,
-                  file_name: str | None = None, size: int | None = None, caption: str | None = None) -> Evidence:
-        """Register a document; the same file (same unique id) in one institution is stored once."""
-        await InstitutionRepository(self._link, self._clock).require(institution_id)
-        await self._execute(
-            """INSERT INTO evidence (institution_id, file_id, file_unique_id, file_name, kind, size, caption, uploaded_by, uploaded_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (institution_id, file_unique_id) DO NOTHING""",
-            (institution_id, file_id, file_unique_id, file_name, kind, size, caption, uploaded_by, self._clock()),
-        )
-        row = await self._one("SELECT * FROM evidence WHERE institution_id = %s AND file_unique_id = %s", (institution_id, file_unique_id))
-        assert row is not None
-        return rows.evidence(row)
-
-    async def link(self, evidence_id: int, period_id: int, indicator: int, by: int) -> None:
-        period = await PeriodRepository(self._link, self._clock).shape(period_id)
-        owner = await self._value("SELECT institution_id FROM evidence WHERE id = %s", (evidence_id,))
-        rules.linkable(owner, evidence_id, period, indicator)
-        await self._execute(
-            """INSERT INTO evidence_links (evidence_id, period_id, indicator, linked_by, linked_at) VALUES (%s, %s, %s, %s, %s)
-               ON CONFLICT DO NOTHING""",
-            (evidence_id, period_id, indicator, by, self._clock()),
-        )
-
-    async def for_answer(self, period_id: int, indicator: int) -> list[Evidence]:
-        found = await self._all(
-            """SELECT e.* FROM evidence e JOIN evidence_links l ON l.evidence_id = e.id
-               WHERE l.period_id = %s AND l.indicator = %s ORDER BY l.linked_at, e.id""",
-            (period_id, indicator),
-        )
-        return [rows.evidence(r) for r in found]
-
-    async def uses(self, evidence_id: int) -> list[tuple[int, int]]:
-        """(period_id, indicator) of every answer the document supports."""
-        found = await self._all(
-            "SELECT period_id, indicator FROM evidence_links WHERE evidence_id = %s ORDER BY period_id, indicator", (evidence_id,)
-        )
-        return [(r["period_id"], r["indicator"]) for r in found]

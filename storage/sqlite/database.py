@@ -31,7 +31,8 @@ from storage.errors import DatabaseTooNew, DatabaseUnusable, StorageError
 from storage.schema import SchemaStatus
 from storage.sqlite import faults, migrations
 from storage.sqlite.base import Clock, statements
-from storage.sqlite.evaluations import AnswerRepository, EvidenceRepository, PeriodRepository
+from storage.sqlite.evaluations import AnswerRepository, PeriodRepository
+from storage.sqlite.evidence import ChecklistRepository, EvidenceRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.sqlite.outbox import OutboxRepository
@@ -58,6 +59,7 @@ class Session:
         self.periods = PeriodRepository(conn, clock)
         self.answers = AnswerRepository(conn, clock)
         self.evidence = EvidenceRepository(conn, clock)
+        self.checklists = ChecklistRepository(conn, clock)
         self.groups = GroupRepository(conn, clock)
         self.assignments = AssignmentRepository(conn, clock)
         self.reminders = ReminderRepository(conn, clock)
@@ -158,13 +160,15 @@ async def quick_check(conn: aiosqlite.Connection, path: Path) -> None:
 
 @dataclass(frozen=True)
 class BackupReport:
-    """What ``check_backup`` found in a copy: SQLite's integrity check and the rows of the main tables."""
+    """What ``check_backup`` found in a copy: SQLite's integrity check, the rows of the main tables,
+    and the evidence files its rows name (their hashes)."""
 
     integrity: str
     counts: dict[str, int]
+    files: set[str]
 
 
-BACKUP_TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "group_links")
+BACKUP_TABLES = ("institutions", "members", "periods", "answers", "answer_history", "evidence", "evidence_reviews", "group_links")
 
 
 class Database:
@@ -302,11 +306,13 @@ async def check_backup(path: Path) -> BackupReport:
             async with conn.execute(f"SELECT COUNT(*) FROM {table}") as cursor:
                 row = await cursor.fetchone()
             counts[table] = int(row[0]) if row else 0
+        async with conn.execute("SELECT DISTINCT sha256 FROM evidence WHERE sha256 IS NOT NULL") as cursor:
+            files = {str(row[0]) for row in await cursor.fetchall()}
     except sqlite3.Error as exc:
         raise faults.unusable(path, exc) from exc
     finally:
         await _close_quietly(conn)
-    return BackupReport(integrity, counts)
+    return BackupReport(integrity, counts, files)
 
 
 def _implements_the_contract(database: Database) -> repositories.Storage:

@@ -7,7 +7,8 @@ files) and read what the bot sent from :attr:`FakeTelegram.messages`.
 
 Telegram's own limits are enforced so a bot bug shows up as the error Telegram would return:
 4096 characters per message, 64 bytes of callback data, well-formed HTML in HTML parse mode,
-"message is not modified" for an edit that changes nothing.
+"message is not modified" for an edit that changes nothing, and files of at most 20 MB for a bot
+to download (``getFile``, then ``GET /file/bot<token>/<file_path>``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiohttp import web
 BOT_ID = 777000111
 BOT_USERNAME = "spbe_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token-not-real"
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the largest file a bot may download through the Bot API
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote", "span"}
 
 
@@ -84,6 +86,7 @@ class Message:
     edits: int = 0
     kind: str = "text"
     file_name: str | None = None
+    file_content: bytes | None = None  # of a document the bot sent
     thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
 
     @property
@@ -98,6 +101,17 @@ class Message:
             if label in text:
                 return data
         raise AssertionError(f"no button {label!r} in {[t for t, _ in self.buttons]}\n{self.text}")
+
+
+@dataclass
+class FakeFile:
+    """A file a user sent: its content (None for a file too big to download, never made) and size."""
+
+    file_id: str
+    unique_id: str
+    size: int
+    content: bytes | None
+    path: str = ""
 
 
 @dataclass
@@ -134,6 +148,9 @@ class FakeTelegram:
         self.dead = False
         self._activity = asyncio.Condition()
         self.fail_next: dict[str, ApiError] = {}
+        self.files: dict[str, FakeFile] = {}  # by file id: what users sent, for getFile and the download
+        self.downloads: list[str] = []  # file paths the bot downloaded
+        self._file_paths = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -143,6 +160,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -209,6 +227,17 @@ class FakeTelegram:
         """The newest update id Telegram may forget: the bot confirmed it and every earlier one."""
         return self._confirmed
 
+    async def _download(self, request: web.Request) -> web.Response:
+        """A file's content, at the path getFile gave for it."""
+        if request.match_info["token"] != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        path = request.match_info["path"]
+        for file in self.files.values():
+            if file.path == path and file.content is not None:
+                self.downloads.append(path)
+                return web.Response(body=file.content, content_type="application/octet-stream")
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+
     async def _params(self, request: web.Request) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
@@ -216,6 +245,8 @@ class FakeTelegram:
         elif request.can_read_body:
             form = await request.post()
             for key, value in form.items():
+                if hasattr(value, "filename"):  # an uploaded file: its name, and its content beside it
+                    params[f"{key}:content"] = value.file.read()
                 params[key] = value.filename if hasattr(value, "filename") else value
         for key in ("reply_markup", "commands", "scope", "allowed_updates", "results"):
             if isinstance(params.get(key), str):
@@ -305,6 +336,15 @@ class FakeTelegram:
         self.inline_answers.append(params)
         return True
 
+    async def api_getFile(self, params: dict) -> dict:
+        file = self.files.get(str(params.get("file_id")))
+        if file is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if file.size > DOWNLOAD_LIMIT:
+            raise ApiError(400, "Bad Request: file is too big")
+        file.path = file.path or f"documents/file_{next(self._file_paths)}"
+        return {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_size": file.size, "file_path": file.path}
+
     async def api_sendChatAction(self, params: dict) -> bool:
         return True
 
@@ -385,7 +425,8 @@ class FakeTelegram:
         caption, raw = self._text(params, "caption") if params.get("caption") else ("", "")
         thread = self._thread(chat_id, params)
         message = Message(chat_id, self._next_message_id(chat_id), caption, raw, params.get("parse_mode"),
-                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")), thread_id=thread)
+                          params.get("reply_markup"), kind="document", file_name=str(params.get("document")), thread_id=thread,
+                          file_content=params.get("document:content"))
         self.messages.append(message)
         return self._message_json(message)
 
@@ -578,21 +619,39 @@ class FakeUser:
                    "is_video": False}
         await self._send({"message": self._message(chat_id, sticker=sticker)})
 
-    async def send_photo(self, chat_id: int | None = None, caption: str | None = None) -> None:
-        photo = [{"file_id": "photo-1", "file_unique_id": "ph1", "width": 90, "height": 90, "file_size": 1200}]
-        content: dict[str, Any] = {"photo": photo}
-        if caption:
-            content["caption"] = caption
-        await self._send({"message": self._message(chat_id, **content)})
+    def _file(self, file_id: str, unique_id: str, content: bytes | None, size: int | None) -> FakeFile:
+        """A file this user sends: ``size`` alone (without content) for one too big to download."""
+        file = FakeFile(file_id, unique_id, size if size is not None else len(content or b""), content)
+        self.telegram.files[file_id] = file
+        return file
 
-    async def send_document(self, file_name: str, size: int = 2048, caption: str | None = None, chat_id: int | None = None,
-                            mime: str = "application/pdf") -> None:
-        document = {"file_id": f"doc-{file_name}", "file_unique_id": f"u-{file_name}", "file_name": file_name, "mime_type": mime,
-                    "file_size": size}
-        content: dict[str, Any] = {"document": document}
+    async def send_photo(self, chat_id: int | None = None, caption: str | None = None, content: bytes = b"\xff\xd8 photo of the meeting",
+                         file_id: str = "photo-1", unique_id: str = "ph1") -> None:
+        """A photo, as Telegram sends one: its sizes, the largest last (the bot keeps that one)."""
+        file = self._file(file_id, unique_id, content, None)
+        self._file(f"{file_id}-thumb", f"{unique_id}-thumb", content[:8], None)
+        photo = [{"file_id": f"{file_id}-thumb", "file_unique_id": f"{unique_id}-thumb", "width": 9, "height": 9, "file_size": 8},
+                 {"file_id": file_id, "file_unique_id": unique_id, "width": 90, "height": 90, "file_size": file.size}]
+        message: dict[str, Any] = {"photo": photo}
         if caption:
-            content["caption"] = caption
-        await self._send({"message": self._message(chat_id, **content)})
+            message["caption"] = caption
+        await self._send({"message": self._message(chat_id, **message)})
+
+    async def send_document(self, file_name: str, size: int | None = None, caption: str | None = None, chat_id: int | None = None,
+                            mime: str = "application/pdf", content: bytes | None = None, file_id: str | None = None,
+                            unique_id: str | None = None, tell_size: bool = True) -> None:
+        """A document; its content is made from its name unless given, and ``size`` alone stands for a
+        file too big to download. ``tell_size=False``: Telegram's message does not say its size."""
+        if content is None and size is None:
+            content = f"%PDF-1.4 {file_name}".encode()
+        file = self._file(file_id or f"doc-{file_name}", unique_id or f"u-{file_name}", content, size)
+        document = {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_name": file_name, "mime_type": mime}
+        if tell_size:
+            document["file_size"] = file.size
+        message: dict[str, Any] = {"document": document}
+        if caption:
+            message["caption"] = caption
+        await self._send({"message": self._message(chat_id, **message)})
 
     def wrote(self, chat_id: int, text: str) -> dict:
         """A message this user wrote in a group, which the bot does not see (privacy mode); for replies."""

@@ -7,7 +7,7 @@ import pytest
 from bot.console import Console
 from conversations.events import Command, Event, User
 from tests.bot.conftest import BotRun
-from tests.bot.fake_telegram import BOT_USERNAME, FakeUser
+from tests.bot.fake_telegram import BOT_USERNAME, FakeFile, FakeUser
 from tests.bot.teams import card_number, period_of, team
 
 
@@ -136,6 +136,7 @@ async def test_a_dice_a_venue_and_every_other_kind_of_message_get_a_reply(bot: B
     assert (await bot.engine.db.read.answers.get(period.id, 1)).explanation is None
     assert await bot.engine.db.read.evidence.for_answer(period.id, 1) == []
 
+    bot.telegram.files["photo-9"] = FakeFile("photo-9", "ph9", 1500, b"\xff\xd8" + b"p" * 1498)
     live = {"file_id": "live-1", "file_unique_id": "lv1", "width": 90, "height": 90, "duration": 3, "photo": PHOTO}
     await officer.send_content(live_photo=live, photo=PHOTO)  # its still photo is kept as a photo
     assert "dicatat sebagai bukti dukung indikator 1" in officer.last().text

@@ -1,10 +1,11 @@
 """Which catalog keys the templates and the Python code use, read from the source.
 
 Templates: every ``_("key", name=...)`` call, found by parsing them with jinja2 (``nodes.Call``).
-Python (``bot/``, ``conversations/``): the names the engine gives one-line replies, toasts and
+Python (``bot/``, ``conversations/``, ``reports/``): the names the engine gives one-line replies, toasts and
 buttons (``short("x")``, ``Refusal("x")``, ``Reply("short:x")``, ``toast="x"``, ``Button("x")``,
 ``renderer.macro("short", "x")``), which are the keys ``short.x`` and ``button.x`` unless the
-``short``/``buttons`` template has a macro of that name; and the command menus of ``bot.app``.
+``short``/``buttons`` template has a macro of that name; the deliverables' texts
+(``words.text("report.x", ...)``, plain text); and the command menus of ``bot.app``.
 Names must be string literals to be found; that is what keeps a missing text from reaching a user.
 """
 
@@ -21,7 +22,8 @@ from bot.app import GROUP_MENU, PRIVATE_MENU
 from bot.render import KEY_PREFIXES, TEMPLATES, Renderer
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = [*sorted((ROOT / "bot").glob("*.py")), *sorted((ROOT / "conversations").glob("*.py"))]
+CODE = [*sorted((ROOT / "bot").glob("*.py")), *sorted((ROOT / "conversations").glob("*.py")), *sorted((ROOT / "reports").glob("*.py"))]
+REPORT_PREFIX = "report."  # the deliverables' texts: ``words.text("report.…", name=…)`` in reports/
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -132,6 +134,8 @@ def _from_call(call: ast.Call, where: str) -> list[Named]:
                 found.append(Named("short", view.removeprefix("short:"), where, args))
             else:
                 found.append(Named("view", view, where))
+    elif name == "text" and first and first.startswith(REPORT_PREFIX):
+        found.append(Named("text", first, where, _kwargs(call, set())))
     elif name == "macro" and first in KEY_PREFIXES and len(call.args) > 1 and _literal(call.args[1]):
         found.append(Named(first, _literal(call.args[1]), where, _kwargs(call, set())))  # type: ignore[arg-type]
     if _literal(keywords.get("toast")):
@@ -149,6 +153,7 @@ def code_uses(renderer: Renderer) -> list[Use]:
         for n in code_names()
         if n.kind in KEY_PREFIXES and n.name not in with_macros[n.kind]
     ]
+    uses += [Use(n.name, n.where, n.args) for n in code_names() if n.kind == "text"]
     uses += [Use(f"menu.private.{c}", "bot/app.py PRIVATE_MENU") for c in PRIVATE_MENU]
     uses += [Use(f"menu.group.{c}", "bot/app.py GROUP_MENU") for c in GROUP_MENU]
     return uses

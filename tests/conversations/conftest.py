@@ -5,15 +5,18 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from conversations.context import EngineConfig
 from conversations.engine import Engine
 from conversations.events import Chat, Command, Edited, Event, Press, Text, Upload, User
+from conversations.evidence import DownloadError
 from conversations.replies import Button, Outcome, Reply
 from conversations.states import Position
 from knowledge.packs import PackRegistry
+from storage.files.local import LocalFileStore
 from storage.models import Role
 from tests.backends import Backend
 
@@ -83,11 +86,35 @@ def clock() -> list[datetime]:
     return [datetime(2026, 12, 1, 3, 0, tzinfo=UTC)]
 
 
+class FakeFiles:
+    """The bot's side of downloads: what each Telegram file id holds (by default, bytes made from
+    the id), the downloads asked for, and a failure to give instead."""
+
+    def __init__(self) -> None:
+        self.content: dict[str, bytes] = {}
+        self.downloads: list[str] = []
+        self.fail: DownloadError | None = None
+
+    async def download(self, file_id: str) -> bytes:
+        self.downloads.append(file_id)
+        if self.fail is not None:
+            raise self.fail
+        return self.content.get(file_id, f"content of {file_id}".encode())
+
+
 @pytest.fixture
-async def engine(backend: Backend, clock: list[datetime]) -> AsyncIterator[Engine]:
+async def engine(backend: Backend, tmp_path: Path, clock: list[datetime]) -> AsyncIterator[Engine]:
     db = await backend.open()
-    yield Engine(db, PACKS, EngineConfig(admin_ids=frozenset({OPERATOR})), clock=lambda: clock[0])
+    engine = Engine(db, PACKS, EngineConfig(admin_ids=frozenset({OPERATOR})), clock=lambda: clock[0],
+                    files=LocalFileStore(tmp_path / "evidence"))
+    engine.source = FakeFiles()
+    yield engine
     await db.close()
+
+
+def fake_files(engine: Engine) -> FakeFiles:
+    assert isinstance(engine.source, FakeFiles)
+    return engine.source
 
 
 async def institution_with(engine: Engine, *people: tuple[int, str, Role], name: str = "Kota Contoh") -> int:

@@ -11,6 +11,7 @@ from storage import open_storage
 from storage.backends import Location, OpenedStorage
 from storage.repositories import Storage
 from tests.backends import Backend, backend_of
+from tests.s3 import moto_server, s3  # noqa: F401  (fixtures: an S3 endpoint on 127.0.0.1)
 
 
 @pytest.fixture

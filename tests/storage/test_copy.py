@@ -48,9 +48,17 @@ async def fill(db: Storage, clock: Clock) -> None:
         await tx.answers.lock(period.id, [1, 2], by=10)
         await tx.answers.reopen(period.id, 2, by=10, reason="bukti baru")
         evidence = await tx.evidence.add(institution_id=kota.id, file_id="f1", file_unique_id="u1", kind="document", uploaded_by=7,
-                                         file_name="perbup.pdf", size=123_456, caption="Perbup 12/2024")
-        await tx.evidence.link(evidence.id, period.id, 1, by=7)
+                                         file_name="perbup.pdf", size=123_456, caption="Perbup 12/2024", sha256="ab" * 32,
+                                         mime="application/pdf", doc_number="12", doc_year=2024, doc_date=date(2024, 3, 1))
+        corrected = await tx.evidence.add(institution_id=kota.id, file_id="f2", file_unique_id="u2", kind="photo", uploaded_by=7)
+        await tx.evidence.link(evidence.id, period.id, 1, by=7, level=3)
         await tx.evidence.link(evidence.id, period.id, 4, by=7)
+        await tx.evidence.link(corrected.id, period.id, 1, by=7, level=3)
+        await tx.evidence.review(evidence.id, period.id, 1, "revision", "halaman 2 tidak terbaca", by=10)
+        await tx.evidence.replace(evidence.id, period.id, 1, corrected.id, by=7)
+        await tx.evidence.review(evidence.id, period.id, 4, "accepted", None, by=10)
+        await tx.checklists.tick(period.id, 1, 3, 0, status="missing", item_text="SK tim", by=7)
+        await tx.checklists.attach(period.id, 1, 3, 1, corrected.id, attached=True, item_text="Notulen", by=10, by_lead=True)
         await tx.groups.link(chat_id=-1_001_234_567_890, institution_id=kota.id, title="Tim SPBE", linked_by=10)
         await tx.groups.set_summary_message(-1_001_234_567_890, 99)
         schedule = await tx.reminders.add(kind="group_digest", institution_id=kota.id, chat_id=-1_001_234_567_890, hour=8)
@@ -76,7 +84,10 @@ async def everything(session: Session) -> dict[str, Any]:
         "answers": [await session.answers.list(p.id) for p in periods],
         "history": [await session.answers.history(p.id) for p in periods],
         "progress": await session.answers.progress(),
-        "evidence": [await session.evidence.for_answer(p.id, n) for p in periods for n in (1, 4)],
+        "evidence": [await session.evidence.register(i.id) for i in institutions],
+        "links": [await session.evidence.links(p.id) for p in periods],
+        "reviews": [await session.evidence.reviews(p.id) for p in periods],
+        "checklists": [await session.checklists.for_period(p.id) for p in periods],
         "groups": [await session.groups.for_institution(i.id) for i in institutions],
         "reminders": await session.reminders.list(enabled_only=False),
         "assignments": [await session.assignments.for_period(p.id) for p in periods],
@@ -116,10 +127,11 @@ async def test_every_record_is_copied_and_reads_back_the_same(source: Path, empt
                                              indicator_count=47)
             await tx.answers.save(period_id=period.id, indicator=1, level=2, explanation=None, by=5)
             evidence = await tx.evidence.add(institution_id=institution.id, file_id="f9", file_unique_id="u9", kind="photo", uploaded_by=5)
+            assert (await tx.evidence.add(institution_id=1, file_id="f3", file_unique_id="u3", kind="photo", uploaded_by=5)).code == 3
             pending = await tx.assignments.add_pending(period_id=period.id, indicators=[1], due_on=None, created_by=5)
             schedule = await tx.reminders.add(kind="nudges", institution_id=institution.id, hour=7)
         history = await postgres_db.read.answers.history(period.id)
-        assert (institution.id, period.id, evidence.id, pending.id, schedule.id) == (3, 3, 2, 2, 3)
+        assert (institution.id, period.id, evidence.id, pending.id, schedule.id) == (3, 3, 3, 2, 3)
         assert history[0].id == report.counts["answer_history"] + 1
     finally:
         await sqlite_db.close()

@@ -1,0 +1,1 @@
+"""Deliverables as pure renderers: records in, file bytes out. No Telegram, no SQL."""
