@@ -277,3 +277,22 @@ async def test_a_second_change_of_an_answer_while_the_first_is_uncommitted_waits
     history = await db.read.answers.history(period, 5)
     assert [(h.old_level, h.new_level, h.by) for h in history] == [(None, 2, 7), (2, 3, 7), (3, 4, 8)]
     assert (await db.read.answers.get(period, 5)).level == 4  # type: ignore[union-attr]
+
+
+async def test_two_files_registered_at_once_in_one_institution_get_the_next_codes(db: OpenedStorage, postgres: PostgresBackend) -> None:
+    """A new register item takes the institution's next code (B-001, B-002): the second of two
+    registrations at once waits for the first's lock on the institution and takes the code after
+    it. (Without the lock both would take B-001, and the second would fail on the unique code.)"""
+    institution, _ = await make_period(db)
+
+    async def add(file: str) -> int:
+        async with db.transaction() as tx:
+            return (await tx.evidence.add(institution_id=institution, file_id=file, file_unique_id=file, kind="document",
+                                          uploaded_by=7)).code
+
+    async with db.transaction() as tx:
+        first = await tx.evidence.add(institution_id=institution, file_id="a", file_unique_id="a", kind="document", uploaded_by=7)
+        second = asyncio.create_task(add("b"))
+        await waiting_for_a_lock(postgres)
+    assert (first.code, await second) == (1, 2)
+    assert [e.label for e in await db.read.evidence.register(institution)] == ["B-001", "B-002"]
