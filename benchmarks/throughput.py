@@ -1,6 +1,6 @@
 """Throughput of the real bot against a bare python-telegram-bot echo bot, in one run.
 
-Run: .venv/bin/python benchmarks/throughput.py [--rounds 5] [--taps 40] [--backlog 4x40]
+Run: .venv/bin/python benchmarks/throughput.py [--rounds 5] [--taps 40] [--backlog 4x40] [--webhook [--replicas 2]]
 
 Both bots run as their own processes (``spbe-bot run``, as shipped, with its rate limiter; and the
 echo bot below, PTB's defaults, no limiter), each polling its own instance of the test suite's fake
@@ -15,6 +15,11 @@ round, alternating which bot goes first, it measures:
 - the bot's CPU per answer (per echoed message): user + system time of its process (all threads)
   around the taps, from /proc.
 
+``--webhook``: the real bot serves webhooks instead (``SPBE_WEBHOOK_URL``; the fake Bot API posts
+each update and waits for the answer, as Telegram does); ``--replicas N``: N such processes on one
+database, the fake posting to them in turn, their CPU summed. The echo bot still polls: the same
+baseline.
+
 Printed: the median over the rounds of each figure, and the ratios to the echo bot. Goals (the
 update-pipeline issue): taps one at a time >= 0.8x the echo bot, round trip p95 <= 1.3x, backlog
 >= 25 answers/s with the limiter on (it allows about 30 counted requests a second; an answer is one
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -71,7 +77,12 @@ def run_app_bot(rate_limit: bool) -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    build_application(settings, rate_limit=rate_limit).run_polling(allowed_updates=ALLOWED_UPDATES)
+    if settings.webhook_url:
+        from bot.webhook import serve
+
+        asyncio.run(serve(settings, ALLOWED_UPDATES, rate_limit=rate_limit))
+    else:
+        build_application(settings, rate_limit=rate_limit).run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 class Process:
@@ -122,11 +133,21 @@ class Phase:
 
 @dataclass
 class Bot:
-    """A bot process and the fake Bot API instance it polls (two bots, two tokens: two streams)."""
+    """A bot's processes (one, or the replicas of webhook mode) and the fake Bot API instance they
+    use (two bots, two tokens: two streams)."""
 
     api: FakeTelegram
-    process: Process
+    processes: list[Process]
     database: Path
+
+    def cpu(self) -> float:
+        return sum(process.cpu() for process in self.processes)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Bench:
@@ -134,33 +155,44 @@ class Bench:
     bot, which has none either), the real one as ``spbe-bot run`` ships it, limiter on (the backlog),
     and the echo bot."""
 
-    def __init__(self, directory: Path, code: Path | None = None) -> None:
+    def __init__(self, directory: Path, code: Path | None = None, replicas: int = 0) -> None:
         self.directory = directory
         self.code = code  # another checkout's bot (the same fake API, this checkout's): before and after a change
+        self.replicas = replicas  # 0: polling; N: webhook mode, N processes
         self.next_user = 10_000
 
     async def start(self) -> None:
         me = [sys.executable, str(Path(__file__).resolve())]
         shipped = [sys.executable, "-m", "bot.cli", "run"]  # what spbe-bot runs
-        self.tapped = await self._bot("tapped", [*me, APP, "--no-limiter"])
-        self.shipped = await self._bot("shipped", shipped)
-        self.echo = await self._bot("echo", [*me, ECHO])
+        self.tapped = await self._bot("tapped", [*me, APP, "--no-limiter"], self.replicas)
+        self.shipped = await self._bot("shipped", shipped, self.replicas)
+        self.echo = await self._bot("echo", [*me, ECHO], 0)
 
-    async def _bot(self, name: str, command: list[str]) -> Bot:
+    async def _bot(self, name: str, command: list[str], replicas: int) -> Bot:
         api = FakeTelegram()
         await api.start()
         database = self.directory / f"{name}.sqlite3"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPBE_")}
         env.update(SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL=api.base_url, SPBE_DATABASE_PATH=str(database), SPBE_LOG_LEVEL="WARNING",
                    PYTHONPATH=str(self.code or ROOT))
-        process = Process(command, env, self.directory, self.directory / f"{name}.log")
-        await process.start()
-        await api.until(lambda: any(method == "getUpdates" for method, _ in api.calls), 60)  # started, database migrated
-        return Bot(api, process, database)
+        processes = []
+        for index in range(max(1, replicas)):
+            if replicas:
+                port = free_port()
+                api.webhook_targets.append(f"http://127.0.0.1:{port}")
+                env.update(SPBE_WEBHOOK_URL="https://bench.example/telegram", SPBE_WEBHOOK_PORT=str(port), SPBE_REPLICAS=str(replicas))
+            processes.append(Process(command, dict(env), self.directory, self.directory / f"{name}-{index}.log"))
+            await processes[-1].start()
+        if replicas:  # started when each has told Telegram its webhook (the database migrated, the port listening)
+            await api.until(lambda: sum(method == "setWebhook" for method, _ in api.calls) >= replicas, 60)
+        else:
+            await api.until(lambda: any(method == "getUpdates" for method, _ in api.calls), 60)  # started, database migrated
+        return Bot(api, processes, database)
 
     async def stop(self) -> None:
         for bot in (self.tapped, self.shipped, self.echo):
-            await bot.process.stop()
+            for process in bot.processes:
+                await process.stop()
             await bot.api.stop()
 
     def user(self, bot: Bot, name: str) -> FakeUser:
@@ -191,7 +223,7 @@ class Bench:
         ((officer, period),) = await self.officers(bot, 1)
         card = bot.api.last(officer.id)
         trips: list[float] = []
-        cpu, start = bot.process.cpu(), time.perf_counter()
+        cpu, start = bot.cpu(), time.perf_counter()
         for number in range(1, taps + 1):
             edits = card.edits
             sent = time.perf_counter()
@@ -199,20 +231,20 @@ class Bench:
             await bot.api.until(lambda edits=edits: card.edits > edits)
             trips.append(time.perf_counter() - sent)
         seconds = time.perf_counter() - start
-        return Phase(taps, seconds, bot.process.cpu() - cpu, trips)
+        return Phase(taps, seconds, bot.cpu() - cpu, trips)
 
     async def echo_taps(self, taps: int) -> Phase:
         bot = self.echo
         person = self.user(bot, "Pengguna")
         trips: list[float] = []
-        cpu, start = bot.process.cpu(), time.perf_counter()
+        cpu, start = bot.cpu(), time.perf_counter()
         for number in range(1, taps + 1):
             sent = time.perf_counter()
             await person.send(f"halo {number}")
             await bot.api.until(lambda number=number: len(bot.api.chat_messages(person.id)) >= number)
             trips.append(time.perf_counter() - sent)
         seconds = time.perf_counter() - start
-        return Phase(taps, seconds, bot.process.cpu() - cpu, trips)
+        return Phase(taps, seconds, bot.cpu() - cpu, trips)
 
     async def app_backlog(self, officers: int, answers: int) -> Phase:
         bot = self.shipped
@@ -220,33 +252,33 @@ class Bench:
         cards = {p.id: bot.api.last(p.id) for p, _ in people}
         answered = len(bot.api.callback_answers)
         edits = sum(c.edits for c in cards.values())
-        cpu, start = bot.process.cpu(), time.perf_counter()
+        cpu, start = bot.cpu(), time.perf_counter()
         for number in range(1, answers + 1):
             for person, period in people:
                 await person.press(cards[person.id], cb.make("lv", period, number, 1 + number % 5), data=True)
         total = officers * answers
         await bot.api.until(lambda: sum(c.edits for c in cards.values()) - edits >= total
                             and len(bot.api.callback_answers) - answered >= total, 120)
-        return Phase(total, time.perf_counter() - start, bot.process.cpu() - cpu)
+        return Phase(total, time.perf_counter() - start, bot.cpu() - cpu)
 
     async def echo_backlog(self, users: int, messages: int) -> Phase:
         bot = self.echo
         people = [self.user(bot, f"Pengguna{i}") for i in range(users)]
-        cpu, start = bot.process.cpu(), time.perf_counter()
+        cpu, start = bot.cpu(), time.perf_counter()
         for number in range(1, messages + 1):
             for person in people:
                 await person.send(f"halo {number}")
         await bot.api.until(lambda: all(len(bot.api.chat_messages(p.id)) >= messages for p in people), 120)
-        return Phase(users * messages, time.perf_counter() - start, bot.process.cpu() - cpu)
+        return Phase(users * messages, time.perf_counter() - start, bot.cpu() - cpu)
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-async def main(rounds: int, taps: int, officers: int, answers: int, code: Path | None) -> None:
+async def main(rounds: int, taps: int, officers: int, answers: int, code: Path | None, replicas: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        bench = Bench(Path(directory), code)
+        bench = Bench(Path(directory), code, replicas)
         await bench.start()
         try:
             await bench.app_taps(3)  # both bots warm
@@ -304,6 +336,9 @@ if __name__ == "__main__":
         parser.add_argument("--taps", type=int, default=40)
         parser.add_argument("--backlog", default="4x40", help="officers x answers each (at most 47)")
         parser.add_argument("--code", type=Path, help="run the real bot from this checkout (e.g. an older commit, to compare)")
+        parser.add_argument("--webhook", action="store_true", help="the real bot in webhook mode (the echo bot still polls)")
+        parser.add_argument("--replicas", type=int, default=1, help="with --webhook: this many processes on one database")
         arguments = parser.parse_args()
         count, each = (int(x) for x in arguments.backlog.split("x"))
-        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), count, min(each, 47), arguments.code))
+        replicas = arguments.replicas if arguments.webhook else 0
+        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), count, min(each, 47), arguments.code, replicas))

@@ -4,7 +4,9 @@ One ``build_application()`` in the style of PTB's examples: HTML parse mode by d
 registered per scope and language in ``post_init``, an early handler group that drops what the
 bot must not act on, and a global error handler that logs with context and tells the user,
 without internals, that something went wrong. Updates come through the pipeline of
-``bot.pipeline`` (confirmed to Telegram after their commit, ordered per user and chat).
+``bot.pipeline`` (confirmed to Telegram after their commit, ordered per user and chat): by long
+polling, or in webhook mode (``SPBE_WEBHOOK_URL``) from ``bot.webhook``, where several replicas may
+serve the bot (``bot.replicas``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+from datetime import UTC, datetime
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
@@ -36,9 +39,10 @@ from bot.files import TelegramFiles
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, language_of
 from bot.pipeline import Ledger, OrderedUpdates, PollingUpdater, SendRateLimiter
 from bot.render import Renderer
+from bot.replicas import BEAT_SECONDS, SWEEP_SECONDS, Replica
 from bot.requests import AiohttpRequest
 from bot.runtime import open_engine
-from bot.transport import GroupPacer, Transport
+from bot.transport import Transport
 from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
 from conversations.machine import COMMANDS
 
@@ -46,6 +50,7 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 8000
 REMINDER_TICK_SECONDS = 60
+REMINDER_FIRST_SECONDS = 2  # right after a start: what fell due while the bot was down goes out at once
 # The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
 PRIVATE_MENU = (
     "mulai", "ringkasan", "daftar", "loncat", "tugas", "bukti", "revisi", "tanya", "riwayat", "progres", "undang", "anggota",
@@ -79,11 +84,16 @@ def build_application(settings: Settings, *, rate_limit: bool = True) -> Applica
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:  # paces everything sent: ~30 messages a second overall, ~20 a minute per group
-        # a 429 waits its retry_after and tries again, up to 10 times
-        builder = builder.rate_limiter(SendRateLimiter(max_retries=10))
+        # Telegram's overall limit is per bot: each of N replicas takes its share (a group is sent to
+        # by one replica at a time, its lane's, so the group limit is not divided). A 429 waits its
+        # retry_after and tries again, up to 10 times.
+        builder = builder.rate_limiter(SendRateLimiter(overall_max_rate=settings.send_rate / settings.replicas, max_retries=10))
+    if settings.webhook_url:
+        builder = builder.updater(None)  # bot.webhook receives the updates
     ledger = Ledger()
     application = builder.concurrent_updates(OrderedUpdates(ledger)).build()
-    _confirm_after_commit(application, ledger)
+    if not settings.webhook_url:
+        _confirm_after_commit(application, ledger)
     application.bot_data["settings"] = settings
 
     application.add_handler(TypeHandler(Update, _gate), group=-1)
@@ -116,22 +126,31 @@ async def _post_init(application: Application) -> None:
     engine = await resources.enter_async_context(open_engine(settings))
     engine.config = dataclasses.replace(engine.config, bot_username=bot.username or engine.config.bot_username)
     engine.source = TelegramFiles(bot)  # evidence files are downloaded through this bot
-    transport = Transport(engine, Renderer(), GroupPacer(settings.group_summary_seconds))
-    application.bot_data.update(resources=resources, engine=engine, transport=transport)
-    await transport.replay(application)  # what the outbox had not sent before a restart
+    shared = settings.webhook_url is not None  # webhook mode: other replicas may serve the bot too
+    replica = Replica(engine.db, settings.bot_id, lambda: datetime.now(UTC), shared=shared)
+    await replica.start()
+    transport = Transport(engine, Renderer(), replica, settings.group_summary_seconds)
+    application.bot_data.update(resources=resources, engine=engine, transport=transport, replica=replica)
+    await transport.sweep(application)  # what the outbox had not sent before a restart
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own
         language_code = None if lang == DEFAULT_LANGUAGE else lang
         await bot.set_my_commands(menu("private", PRIVATE_MENU, lang), scope=BotCommandScopeAllPrivateChats(), language_code=language_code)
         await bot.set_my_commands(menu("group", GROUP_MENU, lang), scope=BotCommandScopeAllGroupChats(), language_code=language_code)
     if application.job_queue is not None:
         # Schedules are rows in the database: each tick asks which are due, so a restart loses none.
-        application.job_queue.run_repeating(_reminder_tick, interval=REMINDER_TICK_SECONDS, first=REMINDER_TICK_SECONDS, name="reminders")
+        application.job_queue.run_repeating(_reminder_tick, interval=REMINDER_TICK_SECONDS, first=REMINDER_FIRST_SECONDS, name="reminders")
+        if shared:
+            application.job_queue.run_repeating(_beat, interval=BEAT_SECONDS, first=BEAT_SECONDS, name="heartbeat")
+            application.job_queue.run_repeating(_sweep, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name="outbox sweep")
 
 
 async def _post_stop(application: Application) -> None:
     transport: Transport | None = application.bot_data.get("transport")
     if transport is not None:
         await transport.close()
+    replica: Replica | None = application.bot_data.get("replica")
+    if replica is not None:
+        await replica.stop()
 
 
 async def _post_shutdown(application: Application) -> None:
@@ -143,6 +162,16 @@ async def _post_shutdown(application: Application) -> None:
 async def _reminder_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     transport: Transport = context.bot_data["transport"]
     await transport.send_reminders(context.application)
+
+
+async def _beat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    replica: Replica = context.bot_data["replica"]
+    await replica.beat()
+
+
+async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    transport: Transport = context.bot_data["transport"]
+    await transport.sweep(context.application)
 
 
 async def _gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,5 @@
-"""CLI commands that run the assistant: ``run`` (long polling) and ``console`` (terminal chat).
+"""CLI commands that run the assistant: ``run`` (long polling, or webhooks with ``SPBE_WEBHOOK_URL``)
+and ``console`` (terminal chat).
 
 A start that cannot succeed (a malformed setting, a database file that cannot be used, a token
 Telegram rejects, no network) ends with one line on stderr and a non-zero exit code: 2 for a
@@ -19,7 +20,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "inline_query", "callback_query"
 
 
 def register(commands: Any) -> None:
-    run = commands.add_parser("run", help="run the Telegram bot (long polling); without a token, the console chat")
+    run = commands.add_parser("run", help="run the Telegram bot (long polling, or webhooks with SPBE_WEBHOOK_URL); "
+                                          "without a token, the console chat")
     run.set_defaults(handler=cmd_run)
     console = commands.add_parser("console", help="chat with the assistant in this terminal (no token needed)")
     console.set_defaults(handler=cmd_console)
@@ -60,25 +62,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     except (StorageError, StartFailure) as exc:
         return _fail(str(exc))
-    return _poll(settings)
+    return _run_bot(settings)
 
 
-def _poll(settings: Settings) -> int:
-    """Run the bot until it is stopped; a failure on the way in is one line too (the database or the
-    token may change between the check and the start)."""
+def _run_bot(settings: Settings) -> int:
+    """Run the bot until it is stopped, polling or (``SPBE_WEBHOOK_URL``) serving the webhook; a
+    failure on the way in is one line too (the database or the token may change between the check
+    and the start)."""
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import build_application
     from bot.config import ConfigError
+    from bot.runtime import StartFailure
     from storage.errors import StorageError
 
     token = settings.token or ""
     try:
-        build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
+        if settings.webhook_url:
+            import asyncio
+
+            from bot.webhook import serve
+
+            asyncio.run(serve(settings, ALLOWED_UPDATES))
+        else:
+            from bot.app import build_application
+
+            build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except StorageError as exc:
+    except (StorageError, StartFailure) as exc:
         return _fail(str(exc))
     except InvalidToken:
         return _fail("Telegram rejected the bot token (SPBE_BOT_TOKEN): get the current one from @BotFather and put it in .env")

@@ -8,9 +8,14 @@ commands only :class:`PackSettings`: a malformed token does not stop a backup.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -22,6 +27,7 @@ if TYPE_CHECKING:  # storage is imported by the commands that use it: `ask` star
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "data/spbe.sqlite3"
 S = TypeVar("S", bound=BaseSettings)
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -119,6 +125,14 @@ class Settings(StorageSettings, PackSettings):
     timezone: str = Field(default="Asia/Jakarta", description="time zone of deadlines and reminder hours")
     group_summary_seconds: float = Field(default=30, ge=0, description="at most one edit of a group's summary per this many seconds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Webhook mode (docs/deploy.md): set by the URL; without it the bot long-polls.
+    webhook_url: str | None = Field(default=None, description="public HTTPS URL Telegram posts updates to")
+    webhook_listen: str = Field(default="127.0.0.1", description="address the webhook server listens on")
+    webhook_port: int = Field(default=8080, ge=1, le=65535, description="port the webhook server listens on")
+    webhook_secret: SecretStr | None = Field(default=None, description="secret_token Telegram sends with every update")
+    webhook_max_connections: int = Field(default=40, ge=1, le=100, description="Telegram's simultaneous connections to the webhook")
+    replicas: int = Field(default=1, ge=1, le=100, description="processes serving this bot; each sends at send_rate / replicas")
+    send_rate: float = Field(default=30, gt=0, description="messages a second the bot may send in all (Telegram's limit per bot)")
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -143,6 +157,29 @@ class Settings(StorageSettings, PackSettings):
                 raise ValueError("does not look like a BotFather token (digits, a colon, then the secret)")
         return value
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            parts = urlsplit(value)
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ValueError("must be the public HTTPS URL Telegram posts to, e.g. https://spbe.example.go.id/telegram/spbe")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _check_secret(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not _SECRET.fullmatch(value):
+                raise ValueError("must be 1 to 256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule for secret_token)")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -158,8 +195,23 @@ class Settings(StorageSettings, PackSettings):
 
     @property
     def secrets(self) -> list[str]:
-        """What no output may show: the token and the database password."""
-        return [secret for secret in (self.token, self.database_password) if secret]
+        """What no output may show: the token, the webhook's secret token and the database password."""
+        secrets = [self.token, self.webhook_secret_token, self.database_password] if self.token else [self.database_password]
+        return [secret for secret in secrets if secret]
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of the webhook URL, where the server takes updates (the reverse proxy keeps it)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_secret_token(self) -> str:
+        """``SPBE_WEBHOOK_SECRET``, or one derived from the token when it is not set: the same in every
+        replica without a setting to share, and a new one with a new token."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        digest = hmac.new((self.token or "").encode(), b"spbe-bot webhook secret_token", hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     @property
     def bot_id(self) -> int:

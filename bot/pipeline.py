@@ -83,7 +83,7 @@ class Ledger:
         return not self._unfinished
 
 
-def _keys(update: object) -> tuple[tuple[str, int], ...]:
+def update_keys(update: object) -> tuple[tuple[str, int], ...]:
     """What orders an update: its user and its chat (a button press: the chat of the message)."""
     if not isinstance(update, Update):
         return ()
@@ -111,7 +111,7 @@ class OrderedUpdates(BaseUpdateProcessor):
         self._tails: dict[tuple[str, int], asyncio.Future[None]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        keys = _keys(update)
+        keys = update_keys(update)
         before = {id(f): f for f in (self._tails.get(key) for key in keys) if f is not None}
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         for key in keys:

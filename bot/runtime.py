@@ -60,6 +60,8 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # The job queue's scheduler logs every run of every job (the heartbeat every few seconds).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     redact = _Redact(secrets)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

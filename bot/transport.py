@@ -5,33 +5,37 @@ What an update makes the bot send is rendered inside the update's transaction (`
 into parts, each for one chat. Part 0 is what the update's own handler sends: the callback answer and,
 in a private chat, its messages; a redelivered update (the process stopped before Telegram had
 its confirmation) sends part 0 again from the database. Parts 1.. go through :class:`Lanes`, one
-queue per chat: a group's messages (paced by Telegram) and messages to other chats; each is marked
-sent once delivered, and those still unsent are sent when the bot starts. See docs/bot.md, "The
-update pipeline".
+queue per chat: a group's messages (paced by Telegram) and messages to other chats; the chat's
+lane reads them from the outbox in the order written and marks each sent once delivered. With
+several replicas, one at a time sends to a chat (``bot.replicas``); parts nobody sends (after a
+restart, or a replica that is gone) are found by a sweep. See docs/bot.md, "The update pipeline"
+and "Replicas".
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineQuery, InlineQueryResultArticle, InputFile, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
 from bot.messages import MessageBuilder
 from bot.pipeline import Lanes
 from bot.render import Renderer, plain
+from bot.replicas import Replica
 from conversations.engine import Engine
 from conversations.events import Event
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from storage.errors import StorageFull
 from storage.files import FileStoreError
 
 log = logging.getLogger(__name__)
@@ -41,27 +45,12 @@ HTML = ParseMode.HTML.value
 INLINE_TITLE = 64
 INLINE_DESCRIPTION = 120
 INLINE_CACHE_SECONDS = 300
+# An outbox part that refreshes a group's summary (with replicas): the summary is read when it is sent.
+REFRESH = json.dumps({"messages": [{"refresh": True}]})
 
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-class GroupPacer:
-    """At most one summary edit per ``interval`` seconds per group (groups allow ~20 messages a minute)."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self.clock = clock
-        self._last: dict[int, float] = {}
-
-    def wait(self, chat_id: int) -> float:
-        """Seconds until the group's summary may be edited again (0: now)."""
-        last = self._last.get(chat_id)
-        return 0.0 if last is None else max(0.0, last + self.interval - self.clock())
-
-    def mark(self, chat_id: int) -> None:
-        self._last[chat_id] = self.clock()
 
 
 @dataclass(frozen=True)
@@ -103,15 +92,17 @@ async def _api(application: Application, method: str, **params: Any) -> Any:
 class Transport:
     """Renders an :class:`Outcome` into documents and sends them; keeps group summaries edited in place."""
 
-    def __init__(self, engine: Engine, renderer: Renderer, pacer: GroupPacer) -> None:
+    def __init__(self, engine: Engine, renderer: Renderer, replica: Replica, summary_seconds: float) -> None:
         self.engine = engine
         self.builder = MessageBuilder(renderer)
-        self.pacer = pacer
+        self.replica = replica
+        self.summary_every = timedelta(seconds=summary_seconds)  # a group's summary refreshed at most this often
         self.lanes = Lanes()
         # Live cards sent as new messages, by user: their ids are kept with the user's next event.
         self.cards: dict[int, CardRef] = {}
         self._refreshing: set[int] = set()  # groups with a summary refresh waiting in their lane
         self._summaries: dict[int, int] = {}  # summary messages posted since the documents were made
+        self._draining: dict[int, asyncio.Future[None]] = {}  # chats whose outbox lane is queued, not yet started
 
     # --- one update -------------------------------------------------------------------------------
 
@@ -134,8 +125,11 @@ class Transport:
         # was kept in failed and the engine answered otherwise, e.g. "not saved" on a full disk).
         stored = bool(sealed) and sealed[-1][0] is outcome and event.update_id is not None
         parts = sealed[-1][1] if stored else self.render(outcome, origin)
-        for number, (chat_id, document) in enumerate(parts[1:], start=1):
-            self._queue(chat_id, document, application, (event.update_id, number) if stored else None)  # type: ignore[arg-type]
+        for chat_id, document in parts[1:]:
+            if stored:
+                self.drain(chat_id, application)
+            else:
+                self._queue(chat_id, document, application)
         if parts:
             await self.deliver(parts[0][1], origin, application)
 
@@ -282,29 +276,59 @@ class Transport:
 
     # --- the lanes: groups, other chats, the outbox -------------------------------------------------
 
-    def _queue(self, chat_id: int, document: Document, application: Application, stored: tuple[int, int] | None = None,
-               ) -> asyncio.Future[None]:
-        """Send a part in its chat's lane; ``stored`` (update id, part) marks it sent in the outbox."""
+    def _queue(self, chat_id: int, document: Document, application: Application) -> asyncio.Future[None]:
+        """Send a part that is not in the outbox (its transaction failed) in its chat's lane."""
+        return self.lanes.put(chat_id, lambda: self._send_part(chat_id, document, application))
 
-        async def job() -> None:
-            for item in document["messages"]:
-                if "summary" in item:
-                    await self._show_summary(chat_id, item, application)
-                else:
-                    await self.send_elsewhere(chat_id, item, application)
-            if stored is not None:
-                await self.engine.outbox_sent(*stored)
+    async def _send_part(self, chat_id: int, document: Document, application: Application) -> None:
+        for item in document["messages"]:
+            if "summary" in item:
+                await self._show_summary(chat_id, item, application)
+            elif item.get("refresh"):
+                await self.refresh_chat(chat_id, application)
+            else:
+                await self.send_elsewhere(chat_id, item, application)
 
-        return self.lanes.put(chat_id, job)
+    def drain(self, chat_id: int, application: Application) -> asyncio.Future[None]:
+        """Send the chat's outbox parts in its lane, in the order written; done when the lane job has
+        run (at once when another replica sends to the chat). One job waits per chat at most: it
+        reads the outbox when it starts, so it sends what was written until then."""
+        waiting = self._draining.get(chat_id)
+        if waiting is None:
+            waiting = self._draining[chat_id] = self.lanes.put(chat_id, lambda: self._drain(chat_id, application))
+        return waiting
 
-    async def replay(self, application: Application) -> int:
-        """At start: queue the outbox's parts that were not sent before the process stopped."""
-        unsent = await self.engine.db.read.outbox.unsent(bot_id=self.engine.config.bot_id)
-        for part in unsent:
-            self._queue(part.chat_id, json.loads(part.document), application, (part.update_id, part.part))
-        if unsent:
-            log.info("sending %d message(s) kept from before the restart", len(unsent))
-        return len(unsent)
+    async def _drain(self, chat_id: int, application: Application) -> None:
+        self._draining.pop(chat_id, None)
+        if not await self.replica.take_lane(chat_id):
+            return  # a live replica sends to this chat, and sends what was written meanwhile too
+        sent: set[int] = set()  # a part still unsent after it was sent: its mark failed (a full disk), sent again later
+        try:
+            while True:
+                unsent = await self.engine.db.read.outbox.unsent(bot_id=self.engine.config.bot_id, chat_id=chat_id)
+                parts = [part for part in unsent if part.id not in sent]
+                if not parts:
+                    if await self.replica.drop_lane(chat_id, force=bool(unsent)):
+                        return
+                    continue  # another replica wrote a part meanwhile and left it to this lane
+                for part in parts:
+                    await self._send_part(chat_id, json.loads(part.document), application)
+                    sent.add(part.id)
+                    await self.engine.outbox_sent(part.id)
+        except Exception:
+            with contextlib.suppress(Exception):  # the parts stay in the outbox: the next sweep sends them
+                await self.replica.drop_lane(chat_id, force=True)
+            raise
+
+    async def sweep(self, application: Application) -> int:
+        """Send the outbox parts nobody is sending: at start, what the outbox had not sent before a
+        restart; in webhook mode every few seconds too, what a replica that is gone had not sent."""
+        chats = [chat_id for chat_id in await self.replica.waiting_chats() if not self.lanes.busy(chat_id)]
+        for chat_id in chats:
+            self.drain(chat_id, application)
+        if chats:
+            log.info("sending the outbox parts kept for %d chat(s)", len(chats))
+        return len(chats)
 
     async def send_elsewhere(self, chat_id: int, item: Document, application: Application) -> None:
         """A message to a chat that is not the sender's (a group, a nudge, a note to an assigned
@@ -345,7 +369,6 @@ class Transport:
         if message_id is not None:
             try:
                 await _api(application, "editMessageText", chat_id=chat_id, message_id=message_id, text=text, parse_mode=HTML)
-                self.pacer.mark(chat_id)
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
@@ -360,25 +383,52 @@ class Transport:
         except (Forbidden, BadRequest) as exc:
             log.info("the bot cannot write in group %s: %s", chat_id, exc)
             return
-        self.pacer.mark(chat_id)
         self._summaries[chat_id] = sent["message_id"]
         await self.engine.remember_summary(chat_id, sent["message_id"])
 
     async def refresh(self, institution_id: int, application: Application) -> None:
-        """Bring the institution's group summaries up to date, each at the pace its group allows:
-        one refresh waits in the group's lane at most (it reads the latest state when it runs)."""
+        """Bring the institution's group summaries up to date, each at most once per
+        ``summary_every`` across every replica (the pace is kept in the database, ``Engine.pace_summary``):
+        one refresh waits in the group's lane at most (it reads the latest state when it runs), and a
+        change inside the interval is shown by one deferred refresh at its end."""
+        now = self.engine.clock()
         for group in await self.engine.db.read.groups.for_institution(institution_id):
-            chat_id = group.chat_id
-            if chat_id in self._refreshing:
+            if group.chat_id in self._refreshing:
                 continue
-            wait = self.pacer.wait(chat_id)
-            if wait <= 0:
+            shown = group.summary_shown_at
+            if self.summary_every and shown is not None and shown + self.summary_every > now:  # read: not yet, no write
+                self._refresh_later(group.chat_id, shown + self.summary_every, now, application)
+            else:
+                await self._refresh_paced(group.chat_id, now, application)
+
+    async def _refresh_paced(self, chat_id: int, requested: datetime, application: Application) -> None:
+        """Claim the group's refresh and queue it, or defer it to the end of the pace's interval; a
+        refresh claimed by another replica after ``requested`` shows this change already.
+
+        With replicas the refresh is an outbox part, kept with the claim: the holder of the group's
+        lane makes it, in order with the group's other messages, reading the summary when it sends
+        it, so two replicas never overtake each other's edits with an older state."""
+        outbox = self.replica.shared
+        try:
+            earliest = await self.engine.pace_summary(chat_id, self.summary_every, keep=REFRESH if outbox else None) \
+                if self.summary_every or outbox else None
+        except StorageFull as exc:  # the pace is not kept: the summary is refreshed anyway, from here
+            log.error("the summary pace of group %s is not kept, the disk is full: %s", chat_id, exc)
+            earliest, outbox = None, False
+        if earliest is None:
+            if outbox:
+                self.drain(chat_id, application)
+            else:
                 self._refreshing.add(chat_id)
-                self.lanes.put(chat_id, lambda chat_id=chat_id: self._refresh_now(chat_id, application))  # type: ignore[misc]
-            elif application.job_queue is not None:
-                name = f"summary:{chat_id}"
-                if not application.job_queue.get_jobs_by_name(name):
-                    application.job_queue.run_once(self._refresh_job, wait, data=chat_id, name=name)
+                self.lanes.put(chat_id, lambda: self._refresh_now(chat_id, application))
+        elif earliest - self.summary_every <= requested:  # claimed before this change: it is not shown yet
+            self._refresh_later(chat_id, earliest, requested, application)
+
+    def _refresh_later(self, chat_id: int, at: datetime, requested: datetime, application: Application) -> None:
+        name = f"summary:{chat_id}"
+        if application.job_queue is not None and not application.job_queue.get_jobs_by_name(name):
+            wait = max(0.0, (at - self.engine.clock()).total_seconds())
+            application.job_queue.run_once(self._refresh_job, wait, data=(chat_id, requested), name=name)
 
     async def _refresh_now(self, chat_id: int, application: Application) -> None:
         self._refreshing.discard(chat_id)
@@ -390,22 +440,28 @@ class Transport:
             await self._show_summary(chat_id, self._summary_item(reply), application)
 
     async def _refresh_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat_id: int = context.job.data  # type: ignore[union-attr, assignment]
+        chat_id, requested = context.job.data  # type: ignore[union-attr, misc]
         if chat_id not in self._refreshing:
-            self._refreshing.add(chat_id)
-            self.lanes.put(chat_id, lambda: self._refresh_now(chat_id, context.application))
+            await self._refresh_paced(chat_id, requested, context.application)
 
     # --- reminders -------------------------------------------------------------------------------
 
-    async def send_reminders(self, application: Application, now: Any = None) -> int:
-        """Send the digests and nudges due now, each in its chat's lane (the rate limiter paces them)."""
-        replies = await self.engine.due_reminders(now)
-        sends = []
-        for reply in replies:
-            assert reply.chat_id is not None
-            item = self._item(reply, reply.lang or self.engine.config.default_language)
-            sends.append(self._queue(reply.chat_id, {"messages": [item]}, application))
-        for result in await asyncio.gather(*sends, return_exceptions=True):
-            if isinstance(result, TelegramError):
+    async def send_reminders(self, application: Application, now: datetime | None = None) -> int:
+        """Claim the digests and nudges due now and send them, each in its chat's lane through the
+        outbox (the rate limiter paces them); returns how many were claimed, once they are sent (or
+        another replica sends to their chats)."""
+        chats: list[int] = []
+
+        def seal(replies: list[Reply]) -> list[tuple[int, str]]:
+            by_chat: dict[int, list[Document]] = {}
+            for reply in replies:
+                assert reply.chat_id is not None
+                by_chat.setdefault(reply.chat_id, []).append(self._item(reply, reply.lang or self.engine.config.default_language))
+            chats[:] = by_chat
+            return [(chat_id, json.dumps({"messages": items}, ensure_ascii=False)) for chat_id, items in by_chat.items()]
+
+        replies = await self.engine.due_reminders(now, seal=seal)
+        for result in await asyncio.gather(*(self.drain(chat_id, application) for chat_id in chats), return_exceptions=True):
+            if isinstance(result, BaseException):
                 log.warning("reminder not sent: %s", result)
         return len(replies)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,8 @@ Seal = Callable[[Outcome], list[tuple[int, str]]]
 """Turns an outcome into what the bot will send for it: (chat id, document) parts, part 0 for the
 update's own handler, parts 1.. for the outbox to send; kept in the event's transaction (see
 ``bot.transport``). An event that only reads needs a transaction only when it has parts 1..."""
+ReminderSeal = Callable[[list[Reply]], list[tuple[int, str]]]
+"""Turns the replies of the reminders claimed into (chat id, document) parts, all for the outbox."""
 
 
 class _NeedsWriter(Exception):
@@ -260,17 +262,17 @@ class Engine:
         except store_errors.StorageFull as exc:
             log.error("the live card of user %s is not remembered, the disk is full: %s", user_id, exc)
 
-    async def outbox_sent(self, update_id: int, part: int) -> None:
-        """Mark a part the outbox sent (see ``Seal``), so a restart does not send it again (on a full
-        disk it stays unmarked and is sent once more at the next start)."""
+    async def outbox_sent(self, part_id: int) -> None:
+        """Mark an outbox part sent (see ``Seal``), so a restart does not send it again (on a full
+        disk it stays unmarked and is sent once more later)."""
         async def mark() -> None:
             async with self.db.transaction() as tx:
-                await tx.outbox.mark_sent(update_id, part, self.clock(), bot_id=self.config.bot_id)
+                await tx.outbox.mark_sent(part_id, self.clock())
 
         try:
-            await retried(mark, f"part {part} of update {update_id}")
+            await retried(mark, f"outbox part {part_id}")
         except store_errors.StorageFull as exc:
-            log.error("part %s of update %s not marked sent, the disk is full: %s", part, update_id, exc)
+            log.error("outbox part %s not marked sent, the disk is full: %s", part_id, exc)
 
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
         """Keep the id of a group's summary message so later summaries edit it in place (on a full
@@ -292,30 +294,46 @@ class Engine:
     def _local_now(self) -> datetime:
         return self.clock().astimezone(ZoneInfo(self.config.timezone))
 
-    async def due_reminders(self, now: datetime | None = None) -> list[Reply]:
-        """The digests and nudges due now, each schedule marked sent (see ``conversations.schedule``).
+    async def pace_summary(self, chat_id: int, every: timedelta, *, keep: str | None = None) -> datetime | None:
+        """Claim the refresh of a group's summary now, at most one per ``every`` across every replica:
+        None when claimed, else the earliest moment the next may come. ``keep``: an outbox document
+        kept for the group with the claim, in the same transaction (replicas refresh a summary from
+        the group's lane, see ``bot.transport``). Raises ``StorageFull`` on a full disk."""
+        async def claim() -> datetime | None:
+            async with self.db.transaction() as tx:
+                earliest = await tx.groups.pace_summary(chat_id, self.clock(), every) if every else None
+                if earliest is None and keep is not None:
+                    await tx.outbox.add([(chat_id, keep)], bot_id=self.config.bot_id)
+                return earliest
 
-        The digests are built from the reader connection; the transaction only marks the schedules,
-        each only if no one marked it since it was read (another process sends it then).
+        return await retried(claim, f"the summary's pace of group {chat_id}")
+
+    async def due_reminders(self, now: datetime | None = None, *, seal: ReminderSeal | None = None) -> list[Reply]:
+        """The digests and nudges due now, each schedule claimed (see ``conversations.schedule``).
+
+        The digests are built from the reader connection; one transaction then claims each due
+        schedule, only if no one claimed it since it was read (another replica sends it then), and
+        keeps what the claimed ones send in the outbox (``seal``): a reminder is claimed once across
+        replicas and, once claimed, sent at least once (a crash after the claim leaves it in the
+        outbox, sent when a replica takes the chat's lane).
         """
         now = now or self.clock()
         due = await schedule.due_reminders(self.db.read, self.packs, now)
         if not due:
             return []
 
-        async def mark() -> list[Reply]:
+        async def claim() -> list[Reply]:
             replies: list[Reply] = []
             async with self.db.transaction() as tx:
-                current = {s.id: s for s in await tx.reminders.list()}
                 for item in due:
-                    fresh = current.get(item.schedule.id)
-                    if fresh is None or fresh.last_sent_at != item.schedule.last_sent_at:
-                        continue
-                    await tx.reminders.mark_sent(item.schedule.id, now)
-                    replies += item.replies
+                    if await tx.reminders.claim(item.schedule.id, item.schedule.last_sent_at, now):
+                        replies += item.replies
+                parts = seal(replies) if seal is not None and replies else []
+                if parts:
+                    await tx.outbox.add(parts, bot_id=self.config.bot_id)
             return replies
 
-        return await retried(mark, "the reminders due")
+        return await retried(claim, "the reminders due")
 
     # --- dispatch through the table -----------------------------------------------------------
 

@@ -120,8 +120,9 @@ class Due:
 
 async def due_reminders(read: Session, packs: PackRegistry, now: datetime) -> list[Due]:
     """The schedules due at ``now`` with their digests and nudges, built from ``read`` without
-    writing; the caller marks them sent (see ``Engine.due_reminders``) before sending, so a crash in
-    between loses that day's message rather than sending it twice."""
+    writing; the caller claims them and keeps what they send in one transaction (see
+    ``Engine.due_reminders``), so a crash after it loses nothing and sends nothing twice but the
+    outbox's one window (docs/bot.md, "Reminders")."""
     due: list[Due] = []
     for schedule in await read.reminders.list():
         moment = latest_time(schedule, now)

@@ -36,6 +36,7 @@ TABLES = (
     "reminder_schedules", "positions", "pending_assignments", "processed_updates", "update_sequences", "outbox",
 )
 LEDGER = "schema_migrations"  # each backend keeps its own
+TRANSIENT = ("replicas", "chat_lanes", "update_turns")  # running processes' state: none runs during a copy
 BATCH = 5000  # rows read from SQLite at a time
 
 
@@ -87,7 +88,7 @@ async def copy_sqlite_to_postgres(source: Path, target: str) -> CopyReport:
 async def _check_tables(conn: Connection, where: str) -> None:
     """The target has exactly the tables copied (and its ledger), and none of them holds a row."""
     cursor = await conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-    tables = {row["tablename"] for row in await cursor.fetchall()} - {LEDGER}
+    tables = {row["tablename"] for row in await cursor.fetchall()} - {LEDGER, *TRANSIENT}
     if tables != set(TABLES):
         raise StorageError(f"database {where}: its tables differ from the ones spbe-bot db copy copies "
                            f"({', '.join(sorted(tables ^ set(TABLES)))}): a program of another version made it")

@@ -242,6 +242,7 @@ class GroupLink(_Record):
     summary_message_id: int | None = None
     linked_by: int
     linked_at: datetime
+    summary_shown_at: datetime | None = None  # the last refresh after a change: the group's pace
 
 
 class Assignment(_Record):
@@ -289,9 +290,11 @@ class PeriodProgress(_Record):
 class OutboxPart(_Record):
     """What the bot sends for one update to one chat: a document ``bot/`` writes and reads (storage
     keeps it without reading it). Part 0 is delivered by the update's own handler; parts 1.. through
-    the outbox, which marks them sent."""
+    the outbox, which marks them sent. ``id`` is the order the parts were written; a part no update
+    caused (a reminder) has no ``update_id``."""
 
-    update_id: int
+    id: int
+    update_id: int | None
     part: int
     chat_id: int
     document: str

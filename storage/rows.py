@@ -154,6 +154,7 @@ def group_link(row: Row) -> GroupLink:
     return GroupLink(
         chat_id=row["chat_id"], institution_id=row["institution_id"], title=row["title"],
         summary_message_id=row["summary_message_id"], linked_by=row["linked_by"], linked_at=moment(row["linked_at"]),
+        summary_shown_at=moment_or_none(row["summary_shown_at"]),
     )
 
 
@@ -182,5 +183,5 @@ def pending_assignment(row: Row) -> PendingAssignment:
 
 
 def outbox_part(row: Row) -> OutboxPart:
-    return OutboxPart(update_id=row["update_id"], part=row["part"], chat_id=row["chat_id"], document=row["document"],
+    return OutboxPart(id=row["id"], update_id=row["update_id"], part=row["part"], chat_id=row["chat_id"], document=row["document"],
                       created_at=moment(row["created_at"]), sent_at=moment_or_none(row["sent_at"]))

@@ -41,6 +41,7 @@ from storage.postgres.evidence import ChecklistRepository, EvidenceRepository
 from storage.postgres.faults import translate
 from storage.postgres.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.postgres.outbox import OutboxRepository
+from storage.postgres.replicas import ReplicaRepository
 from storage.postgres.state import PositionRepository, UpdateRepository
 from storage.postgres.teams import AssignmentRepository, GroupRepository, ReminderRepository
 from storage.schema import SchemaStatus
@@ -102,6 +103,7 @@ class Session:
         self.positions = PositionRepository(link, clock)
         self.updates = UpdateRepository(link, clock)
         self.outbox = OutboxRepository(link, clock)
+        self.replicas = ReplicaRepository(link, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -206,6 +208,10 @@ class Database:
             await conn.execute("ROLLBACK")
         except psycopg.Error:
             log.warning("rollback failed on %s", self.name, exc_info=True)
+
+    async def ping(self) -> None:
+        """One trivial read (the health check): raises :class:`StorageError` when the server does not answer."""
+        await self.read.institutions._value("SELECT 1 FROM schema_migrations LIMIT 1")
 
     async def backup(self, destination: Path) -> None:
         """PostgreSQL's backups are pg_dump's (see docs/deploy.md); ``spbe-bot backup`` copies SQLite files."""

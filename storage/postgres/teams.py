@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from storage import rows, rules
 from storage.errors import Conflict, NotFound
@@ -53,6 +53,19 @@ class GroupRepository(Repository):
         if row is None:
             raise NotFound(f"chat {chat_id} is not linked to an institution")
         return rows.group_link(row)
+
+    async def pace_summary(self, chat_id: int, at: datetime, every: timedelta) -> datetime | None:
+        """Claim the group's summary refresh at ``at`` if the last one is at least ``every`` ago:
+        None when claimed (or the chat is not linked: nothing to pace), else the earliest moment the
+        next refresh may come. One conditional UPDATE: of several replicas asking at once, the
+        second waits for the first's row lock and finds the refresh taken."""
+        claimed = await self._value(
+            """UPDATE group_links SET summary_shown_at = %s WHERE chat_id = %s AND (summary_shown_at IS NULL OR summary_shown_at <= %s)
+               RETURNING chat_id""", (at, chat_id, at - every))
+        if claimed is not None:
+            return None
+        shown = await self._value("SELECT summary_shown_at FROM group_links WHERE chat_id = %s", (chat_id,))
+        return None if shown is None else shown + every
 
     async def _require(self, chat_id: int) -> GroupLink:
         link = await self.get(chat_id)
@@ -144,6 +157,16 @@ class ReminderRepository(Repository):
 
     async def mark_sent(self, schedule_id: int, at: datetime) -> ReminderSchedule:
         return await self._update(schedule_id, "last_sent_at = %s", (at,))
+
+    async def claim(self, schedule_id: int, seen: datetime | None, at: datetime) -> bool:
+        """Mark the schedule sent at ``at`` if it is still as it was read (last sent at ``seen``) and
+        enabled: True for the one caller that claims it, False when another replica (or a change of
+        the schedule) came first. The second of two claims at once waits for the first's row lock,
+        then finds the row changed."""
+        claimed = await self._execute(
+            "UPDATE reminder_schedules SET last_sent_at = %s WHERE id = %s AND enabled AND last_sent_at IS NOT DISTINCT FROM %s",
+            (at, schedule_id, seen))
+        return claimed == 1
 
     async def _update(self, schedule_id: int, assignments: str, values: tuple[object, ...]) -> ReminderSchedule:
         row = await self._one(f"UPDATE reminder_schedules SET {assignments} WHERE id = %s RETURNING *", (*values, schedule_id))

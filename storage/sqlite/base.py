@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeAlias
 
 import aiosqlite
@@ -72,3 +72,9 @@ class Repository:
             raise translate(exc, "database error") from exc
         finally:
             cursor.close()
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as the text of a column compared in SQL (``seen_at >= ?``): in UTC with microseconds,
+    so that text order is time order whatever zone the clock gave."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

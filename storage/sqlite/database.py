@@ -36,6 +36,7 @@ from storage.sqlite.evidence import ChecklistRepository, EvidenceRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.sqlite.outbox import OutboxRepository
+from storage.sqlite.replicas import ReplicaRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
 
@@ -66,6 +67,7 @@ class Session:
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
         self.outbox = OutboxRepository(conn, clock)
+        self.replicas = ReplicaRepository(conn, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -204,6 +206,15 @@ class Database:
                 except sqlite3.Error as exc:
                     await self._rollback()
                     raise translate(exc, "commit failed") from exc
+
+    async def ping(self) -> None:
+        """One trivial read (the health check): raises :class:`StorageError` when the file cannot be read."""
+        try:
+            statements(self._reader).execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, "the database does not answer") from exc
+        except ValueError as exc:  # aiosqlite: the connection is closed
+            raise StorageError(f"the database does not answer: {exc}") from exc
 
     async def _rollback(self) -> None:
         """Undo the writer's open transaction, if one is still open; log, never raise, a failure.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from storage import rows, rules
 from storage.errors import NotFound
 from storage.models import Assignment, GroupLink, PendingAssignment, ReminderSchedule
-from storage.sqlite.base import Repository
+from storage.sqlite.base import Repository, utc_text
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
 
@@ -50,6 +50,25 @@ class GroupRepository(Repository):
         await self._require(chat_id)
         await self._execute("UPDATE group_links SET summary_message_id = ? WHERE chat_id = ?", (message_id, chat_id))
         return await self._require(chat_id)
+
+    async def pace_summary(self, chat_id: int, at: datetime, every: timedelta) -> datetime | None:
+        """Claim the group's summary refresh at ``at`` if the last one is at least ``every`` ago:
+        None when claimed (or the chat is not linked: nothing to pace), else the earliest moment the
+        next refresh may come. One conditional UPDATE, so of several replicas asking at once one
+        gets it.
+
+        PostgreSQL: ``UPDATE group_links SET summary_shown_at = $2 WHERE chat_id = $1 AND
+        (summary_shown_at IS NULL OR summary_shown_at <= $2 - $3) RETURNING chat_id``; when no row
+        comes back, read ``summary_shown_at``."""
+        cursor = await self._execute(
+            "UPDATE group_links SET summary_shown_at = ? WHERE chat_id = ? AND (summary_shown_at IS NULL OR summary_shown_at <= ?)",
+            (utc_text(at), chat_id, utc_text(at - every)),
+        )
+        if cursor.rowcount:
+            return None
+        row = await self._one("SELECT summary_shown_at FROM group_links WHERE chat_id = ?", (chat_id,))
+        shown = rows.moment_or_none(row["summary_shown_at"]) if row else None
+        return None if shown is None else shown + every
 
     async def _require(self, chat_id: int) -> GroupLink:
         link = await self.get(chat_id)
@@ -147,6 +166,22 @@ class ReminderRepository(Repository):
         await self._require(schedule_id)
         await self._execute("UPDATE reminder_schedules SET enabled = ? WHERE id = ?", (int(enabled), schedule_id))
         return await self._require(schedule_id)
+
+    async def claim(self, schedule_id: int, seen: datetime | None, at: datetime) -> bool:
+        """Mark the schedule sent at ``at`` if it is still as it was read (last sent at ``seen``) and
+        enabled: True for the one caller that claims it, False when another replica (or a change of
+        the schedule) came first. The caller keeps what the reminder sends in the same transaction.
+
+        PostgreSQL: ``UPDATE reminder_schedules SET last_sent_at = $3 WHERE id = $1 AND enabled AND
+        last_sent_at IS NOT DISTINCT FROM $2``: the second of two concurrent claims waits for the
+        first's row lock and then finds the row changed (0 rows). (``SELECT ... FOR UPDATE SKIP
+        LOCKED`` over the due schedules would let it skip the row instead of waiting; the wait is
+        one short transaction, and the conditional UPDATE needs no second statement.)"""
+        cursor = await self._execute(
+            "UPDATE reminder_schedules SET last_sent_at = ? WHERE id = ? AND enabled = 1 AND last_sent_at IS ?",
+            (at.isoformat(), schedule_id, seen.isoformat() if seen is not None else None),
+        )
+        return cursor.rowcount == 1
 
     async def mark_sent(self, schedule_id: int, at: datetime) -> ReminderSchedule:
         await self._require(schedule_id)

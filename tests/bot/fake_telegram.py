@@ -5,6 +5,13 @@ multipart bodies in, ``{"ok": ..., "result"/"description"}`` JSON out, ``getUpda
 honours ``offset``. Tests act as users through :class:`FakeUser` (send text, press buttons, send
 files) and read what the bot sent from :attr:`FakeTelegram.messages`.
 
+After ``setWebhook`` it posts the updates instead, as Telegram's Bot API server does: each update
+of a chat's messages after the previous one was answered with 2xx, a user's button presses (and
+inline queries) in a queue of their own, queues side by side up to ``max_connections``; with the
+``secret_token`` header; an update answered otherwise, or not at all, is posted again, its queue
+waiting. It posts to the :attr:`FakeTelegram.webhook_targets` in turn, as a reverse proxy in front of
+several replicas would.
+
 Telegram's own limits are enforced so a bot bug shows up as the error Telegram would return:
 4096 characters per message, 64 bytes of callback data, well-formed HTML in HTML parse mode,
 "message is not modified" for an edit that changes nothing, and files of at most 20 MB for a bot
@@ -18,11 +25,15 @@ import contextlib
 import html.parser
 import itertools
 import json
+import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 777000111
@@ -153,6 +164,16 @@ class FakeTelegram:
         self._file_paths = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Webhooks: what setWebhook set, where the updates go, what was answered.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_targets: list[str] = []  # base URLs (http://127.0.0.1:PORT) the posts go to, in turn
+        self.delivered: set[int] = set()  # update ids answered with 2xx
+        self.deliveries: list[tuple[int, str, int]] = []  # (update id, target, HTTP status; 0: no connection)
+        self._queues: dict[tuple[str, int], deque[dict]] = {}
+        self._posting: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._connections = asyncio.Semaphore(40)
+        self._next_target = itertools.count()
+        self._session: aiohttp.ClientSession | None = None
 
     # --- server ---------------------------------------------------------------------------
 
@@ -168,6 +189,12 @@ class FakeTelegram:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self.webhook = None
+        for task in self._posting.values():
+            task.cancel()
+        await asyncio.gather(*self._posting.values(), return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
         async with self._new_update:
             self._new_update.notify_all()
         if self._runner:
@@ -261,19 +288,22 @@ class FakeTelegram:
         async with self._new_update:
             self._updates.append(update)
             self._new_update.notify_all()
+        if self.webhook is not None:
+            self._post_later(update)
         async with self._activity:
             self._activity.notify_all()
         return update_id
 
     async def processed(self, update_id: int, timeout: float = 10) -> None:
-        """Wait until the bot has fetched ``update_id`` and finished handling it."""
+        """Wait until the bot has fetched ``update_id`` and finished handling it (webhook: answered it with 2xx)."""
 
         async def confirmed() -> None:
             async with self._confirmed_changed:
-                await self._confirmed_changed.wait_for(lambda: self._confirmed >= update_id)
+                await self._confirmed_changed.wait_for(lambda: self._confirmed >= update_id or update_id in self.delivered)
 
         await asyncio.wait_for(confirmed(), timeout)
-        await asyncio.wait_for(self.application.update_queue.join(), timeout)
+        if self.webhook is None:
+            await asyncio.wait_for(self.application.update_queue.join(), timeout)
         if self.idle is not None:
             await asyncio.wait_for(self.idle(), timeout)
 
@@ -288,6 +318,9 @@ class FakeTelegram:
             self._activity.notify_all()
 
     async def api_getUpdates(self, params: dict) -> list[dict]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset", 0) or 0)
         timeout = min(float(params.get("timeout", 0) or 0), 2.0)
         async with self._new_update:
@@ -304,7 +337,29 @@ class FakeTelegram:
                 "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
     async def api_deleteWebhook(self, params: dict) -> bool:
+        self.webhook = None  # the updates not yet answered stay, for getUpdates
         return True
+
+    async def api_setWebhook(self, params: dict) -> bool:
+        """As Telegram checks it: an HTTPS URL, 1-100 connections, a secret of Telegram's alphabet."""
+        url, secret = str(params.get("url", "")), params.get("secret_token")
+        connections = int(params.get("max_connections", 40) or 40)
+        if urlsplit(url).scheme != "https":
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if not 1 <= connections <= 100 or (secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret))):
+            raise ApiError(400, "Bad Request: bad webhook: invalid max_connections or secret_token")
+        was = self.webhook
+        self.webhook = {"url": url, "secret_token": secret, "max_connections": connections,
+                        "allowed_updates": params.get("allowed_updates")}
+        if was is None:
+            self._connections = asyncio.Semaphore(connections)
+            self._queues.clear()
+            for update in self._updates:  # what was waiting for getUpdates is posted now, in order
+                self._post_later(update)
+        return True
+
+    async def api_getWebhookInfo(self, params: dict) -> dict:
+        return {"url": self.webhook["url"] if self.webhook else "", "pending_update_count": len(self._updates)}
 
     async def api_setMyCommands(self, params: dict) -> bool:
         scope = params.get("scope") or {"type": "default"}
@@ -480,6 +535,66 @@ class FakeTelegram:
         if status == "creator":
             body["is_anonymous"] = False
         return body
+
+    # --- webhooks: posting the updates ------------------------------------------------------------
+
+    @staticmethod
+    def _queue_of(update: dict) -> tuple[str, int]:
+        """Telegram's queue of an update: a chat's messages, a user's button presses, a user's inline
+        queries; anything else alone."""
+        for kind in ("message", "edited_message"):
+            if kind in update:
+                return "chat", update[kind]["chat"]["id"]
+        if "callback_query" in update:
+            return "presses", update["callback_query"]["from"]["id"]
+        if "inline_query" in update:
+            return "inline", update["inline_query"]["from"]["id"]
+        return "update", update["update_id"]
+
+    def _post_later(self, update: dict) -> None:
+        queue = self._queue_of(update)
+        self._queues.setdefault(queue, deque()).append(update)
+        if queue not in self._posting:
+            self._posting[queue] = asyncio.create_task(self._post_queue(queue))
+
+    async def _post_queue(self, queue: tuple[str, int]) -> None:
+        """Post the queue's updates one after the other, each until it is answered with 2xx."""
+        updates = self._queues[queue]
+        try:
+            while updates and self.webhook is not None:
+                update, pause = updates[0], 0.02
+                while self.webhook is not None and not await self._post(update):
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 0.5)
+                if self.webhook is None:
+                    return
+                updates.popleft()
+                self._updates = [u for u in self._updates if u is not update]
+                async with self._confirmed_changed:
+                    self.delivered.add(update["update_id"])
+                    self._confirmed_changed.notify_all()
+                async with self._activity:
+                    self._activity.notify_all()
+        finally:
+            del self._posting[queue]
+            if not updates:
+                self._queues.pop(queue, None)
+
+    async def _post(self, update: dict) -> bool:
+        """One post to the next target in turn; whether it was answered with 2xx."""
+        assert self.webhook is not None and self.webhook_targets, "a webhook is set: name where its posts go (webhook_targets)"
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+        target = self.webhook_targets[next(self._next_target) % len(self.webhook_targets)]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret_token"]} if self.webhook["secret_token"] else {}
+        async with self._connections:
+            try:
+                async with self._session.post(target + urlsplit(self.webhook["url"]).path, json=update, headers=headers) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+        self.deliveries.append((update["update_id"], target, status))
+        return 200 <= status < 300
 
     # --- failure paths: counted failures, a restarted update id sequence (added with their tests) ---
 

@@ -3,12 +3,15 @@ nothing confirmed is lost, and the bot works again once space is freed."""
 
 from __future__ import annotations
 
-from tests.bot.conftest import BotRun
+from tests.bot.conftest import BOTH_MODES, BotRun
 from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import card_number, period_of, team
 from tests.storage.conftest import fill_the_disk, free_the_disk
 
 NOT_SAVED = "⚠️ Belum tersimpan: ruang penyimpanan server sedang penuh"
+
+
+pytestmark = BOTH_MODES  # in webhook mode each update's turn is written too
 
 
 async def test_every_step_on_a_full_disk_gets_a_reply(bot: BotRun, operator: FakeUser) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from conversations.events import Command, Event
 from conversations.states import Position
-from tests.bot.conftest import OPERATOR_ID, BotRun, settings_for
+from tests.bot.conftest import OPERATOR_ID, BotRun, running_bot
 from tests.bot.fake_telegram import TOKEN, ApiError, FakeTelegram, FakeUser
 from tests.bot.teams import team
 
@@ -33,15 +33,8 @@ async def linked(bot: BotRun, operator: FakeUser) -> tuple[FakeUser, FakeUser, F
 @pytest.fixture
 async def paced(tmp_path: Path) -> AsyncIterator[BotRun]:
     """The bot with Telegram's pace as shipped: PTB's rate limiter, 20 messages a minute in a group."""
-    telegram = FakeTelegram()
-    await telegram.start()
-    run = BotRun(telegram, settings_for(telegram, tmp_path), rate_limit=True)
-    await run.start()
-    try:
+    async with running_bot(tmp_path, rate_limit=True) as run:
         yield run
-    finally:
-        await run.stop()
-        await telegram.stop()
 
 
 async def test_a_private_chat_is_answered_at_once_while_a_group_waits_for_its_pace(paced: BotRun) -> None:

@@ -4,15 +4,16 @@ reminders after a restart, final answers, member management, and every refusal."
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.transport import GroupPacer
-from tests.bot.conftest import BotRun
-from tests.bot.fake_telegram import FakeUser, Message
+from tests.bot.conftest import BOTH_MODES, BotRun
+from tests.bot.fake_telegram import ApiError, FakeUser, Message
 from tests.bot.teams import card_number, invite, team
+
+pytestmark = BOTH_MODES
 
 GROUP = -100200300
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -102,17 +103,6 @@ async def test_the_summary_is_one_message_edited_in_place(bot: BotRun, operator:
     assert len(bot.telegram.chat_messages(GROUP)) == posted
 
 
-def test_the_pacer_allows_one_summary_edit_per_interval_per_group() -> None:
-    now = [1000.0]
-    pacer = GroupPacer(30, clock=lambda: now[0])
-    assert pacer.wait(1) == 0
-    pacer.mark(1)
-    now[0] += 10
-    assert pacer.wait(1) == 20 and pacer.wait(2) == 0
-    now[0] += 20
-    assert pacer.wait(1) == 0
-
-
 async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, citra = await linked_team(bot, operator)
     await lead.send("/tugaskan 12-13 @budi 2026-12-20", chat_id=GROUP)
@@ -194,6 +184,28 @@ async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotR
     assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 9, 8, 0, tzinfo=JAKARTA)) == 0
 
 
+async def test_a_reminder_claimed_but_not_sent_before_a_stop_is_sent_after_the_restart_once(bot: BotRun, operator: FakeUser) -> None:
+    """Claimed and kept in the outbox in one transaction: the digest the network refused goes out
+    when the bot is back (at least once), and the claim keeps it from being built and sent again."""
+    lead, budi, _ = await linked_team(bot, operator)
+    bot.set_clock(datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA))
+    await lead.send("/tugaskan 1-3 @budi 2026-12-02", chat_id=GROUP)
+    await lead.send("/pengingat 08:00", chat_id=GROUP)
+    before = len(bot.telegram.chat_messages(GROUP))
+    bot.telegram.fail_next["sendMessage"] = ApiError(502, "Bad Gateway")  # the first message, the digest, is refused
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 0, tzinfo=JAKARTA)) == 2
+    assert len(bot.telegram.chat_messages(GROUP)) == before and "sudah lewat tenggat" in budi.last().text
+    assert await bot.transport.send_reminders(bot.application, datetime(2026, 12, 6, 8, 1, tzinfo=JAKARTA)) == 0  # claimed
+    await bot.restart()
+    await bot.telegram.until(lambda: len(bot.telegram.chat_messages(GROUP)) == before + 1)
+    await bot.transport.lanes.join()
+    assert "Pengingat harian" in bot.telegram.last(GROUP).text
+    assert len([m for m in bot.telegram.chat_messages(budi.id) if "sudah lewat tenggat" in m.text]) == 1
+    await bot.restart()  # marked sent: not again
+    await lead.send("/bantuan", chat_id=GROUP)
+    assert len([m for m in bot.telegram.chat_messages(GROUP) if "Pengingat harian" in m.text]) == 1
+
+
 async def test_final_answers_locked_reopened_and_traced(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, _ = await linked_team(bot, operator)
     await budi.send("/mulai")
@@ -268,14 +280,17 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, ope
 
 
 async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun, operator: FakeUser) -> None:
+    """The pace is kept in the database (every replica keeps it), with the engine's clock."""
     _lead, budi, _ = await linked_team(bot, operator)
-    now = [5000.0]
-    bot.transport.pacer = GroupPacer(30, clock=lambda: now[0])
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
+    bot.set_clock(start)
+    bot.transport.summary_every = timedelta(seconds=30)
     message = summary(bot)
     await budi.send("/mulai")
     await answer(budi, bot, 4)
     edits = message.edits
     assert "Terjawab 1/47" in message.text
+    assert (await bot.engine.db.read.groups.get(GROUP)).summary_shown_at == start
     await answer(budi, bot, 3)  # within 30 s: the edit waits in the job queue
     assert message.edits == edits and "Terjawab 1/47" in message.text
     jobs = bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")
@@ -283,8 +298,13 @@ async def test_summary_edits_after_answers_wait_for_the_groups_pace(bot: BotRun,
     await answer(budi, bot, 2)  # still one pending edit, not one per answer
     assert len(bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")) == 1
     jobs[0].schedule_removal()
-    now[0] += 30
-    await bot.transport.refresh_chat(GROUP, bot.application)  # what the job does when it runs
+    bot.set_clock(start + timedelta(seconds=29))
+    await jobs[0].run(bot.application)  # what the job does when it runs, a second early (another clock): again later
+    assert message.edits == edits and len(bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")) == 1
+    bot.application.job_queue.get_jobs_by_name(f"summary:{GROUP}")[0].schedule_removal()
+    bot.set_clock(start + timedelta(seconds=30))
+    await jobs[0].run(bot.application)
+    await bot.transport.lanes.join()
     assert "Terjawab 3/47" in message.text and message.edits == edits + 1
 
 

@@ -7,13 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from tests.bot.conftest import BotRun
+from tests.bot.conftest import BOTH_MODES, BotRun
 from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import card_number, team
 
-# Levels a scripted officer gives, indicator by indicator (1..47).
-pytestmark = pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
+pytestmark = [BOTH_MODES, pytest.mark.postgres_too]  # postgres_too: the real bot on PostgreSQL too (tests/bot/conftest.py)
 
+# Levels a scripted officer gives, indicator by indicator (1..47).
 LEVELS = [3, 4, 2, 3, 1, 2, 3, 4, 5, 3, 2, 3, 4, 2, 3, 4, 1, 2, 3, 4, 2, 2, 3, 1,
           4, 5, 3, 2, 1, 3, 4, 3, 5, 4, 3, 2, 3, 4, 3, 2, 4, 3, 5, 4, 3, 2, 3]
 # Weights of PermenPANRB 59/2020 Tabel 7-9, written here independently of the pack.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from conversations.engine import Engine
-from conversations.events import Chat
+from conversations.events import Chat, Command
+from conversations.replies import Reply
 from storage.models import Role
-from tests.conversations.conftest import Client, institution_with
+from tests.backends import Backend
+from tests.conversations.conftest import PACKS, Client, institution_with
 
 GROUP = Chat(-1001, "supergroup", "Tim SPBE")
 
@@ -91,6 +94,29 @@ async def test_the_daily_digest_follows_the_group_to_another_institution(engine:
     due = await engine.due_reminders(datetime(2026, 12, 2, 2, 0, tzinfo=UTC))  # 09.00 WIB
     digests = [r for r in due if r.view == "progress"]
     assert len(digests) == 1 and digests[0].data["p"].institution.id == second and first != second
+
+
+async def test_two_engines_on_one_database_claim_a_due_reminder_once(engine: Engine, backend: Backend) -> None:
+    """Two replicas tick at the same moment: each reads the schedule due, one claims it and keeps
+    what it sends in the outbox in the same transaction; the other sends nothing."""
+    await team(engine)
+    in_group = Client(engine, 10, "Sari", chat=GROUP)
+    await in_group.send(Command(in_group.user, GROUP, None, chat_admin=True, name="hubungkan", args=""))
+    await in_group.send(Command(in_group.user, GROUP, None, chat_admin=True, name="pengingat", args="09:00"))
+    other = await backend.open()
+    try:
+        second = Engine(other, PACKS, engine.config, clock=engine.clock)
+        at = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 09.00 WIB the next day
+
+        def seal(replies: list[Reply]) -> list[tuple[int, str]]:
+            return [(reply.chat_id or 0, reply.view) for reply in replies]
+
+        results = await asyncio.gather(engine.due_reminders(at, seal=seal), second.due_reminders(at, seal=seal))
+        assert sorted(len(replies) for replies in results) == [0, 1]  # the digest, from one of them
+        assert [(p.chat_id, p.document, p.update_id) for p in await engine.db.read.outbox.unsent()] == [(GROUP.id, "progress", None)]
+        assert await second.due_reminders(at) == [] and await engine.due_reminders(at) == []
+    finally:
+        await other.close()
 
 
 async def test_only_leads_manage_members(engine: Engine) -> None:

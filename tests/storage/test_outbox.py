@@ -25,8 +25,9 @@ async def test_parts_commit_with_the_transaction_and_are_unsent_until_marked(db:
     assert [(p.update_id, p.part) for p in await db.read.outbox.unsent()] == [(41, 1), (41, 2)]  # part 0 is the handler's
 
     async with db.transaction() as tx:
-        await tx.outbox.mark_sent(41, 1, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+        await tx.outbox.mark_sent(parts[1].id, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
     assert [(p.update_id, p.part) for p in await db.read.outbox.unsent()] == [(41, 2)]
+    assert [p.part for p in await db.read.outbox.unsent(chat_id=7)] == [2] and await db.read.outbox.unsent(chat_id=-100) == []
     assert await db.read.outbox.parts(41, bot_id=3) == []  # each bot has its own
 
 
@@ -37,7 +38,7 @@ async def test_old_parts_are_dropped_except_those_still_to_send(backend: Backend
         async with db.transaction() as tx:
             await tx.outbox.put(7, [(5, "{}"), (-100, '{"messages": []}')])
             await tx.outbox.put(8, [(5, "{}"), (-100, '{"messages": []}')])
-            await tx.outbox.mark_sent(8, 1, now[0])
+            await tx.outbox.mark_sent((await tx.outbox.parts(8))[1].id, now[0])
         now[0] += timedelta(days=3)
         async with db.transaction() as tx:
             await tx.outbox.put(100, [(5, "{}")])  # every 100th update cleans up

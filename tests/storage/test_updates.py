@@ -108,7 +108,7 @@ async def test_a_new_sequence_forgets_the_old_ones_outbox_except_what_is_unsent(
     async with db.transaction() as tx:
         assert await tx.updates.claim(5, bot_id=BOT)
         await tx.outbox.put(5, [(1, "{}"), (-100, '{"messages": ["a"]}'), (-200, '{"messages": ["b"]}')], bot_id=BOT)
-        await tx.outbox.mark_sent(5, 1, clock(), bot_id=BOT)
+        await tx.outbox.mark_sent((await tx.outbox.parts(5, bot_id=BOT))[1].id, clock())
     clock.advance(hours=25)
     async with db.transaction() as tx:
         assert await tx.updates.claim(5, bot_id=BOT)  # a new sequence

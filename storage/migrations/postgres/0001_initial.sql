@@ -1,5 +1,5 @@
 -- postgres/0001: the evaluation records, in PostgreSQL's dialect: the schema SQLite's migrations
--- 0001-0006 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
+-- 0001-0007 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
 -- times are TIMESTAMPTZ and dates DATE; flags are BOOLEAN; levels stay integer hundredths (level 3
 -- = 300, 1.26 = 126) so fractional values round-trip exactly and `spbe-bot db copy` copies them as
 -- they are. Ids are identities BY DEFAULT, so a copy keeps its ids (and sets the sequences after).
@@ -181,7 +181,8 @@ CREATE TABLE group_links (
     title               TEXT,
     summary_message_id  BIGINT,
     linked_by           BIGINT NOT NULL,
-    linked_at           TIMESTAMPTZ NOT NULL
+    linked_at           TIMESTAMPTZ NOT NULL,
+    summary_shown_at    TIMESTAMPTZ  -- the last refresh after a change: the group's pace, kept by every replica
 );
 CREATE INDEX group_links_by_institution ON group_links(institution_id);
 
@@ -244,18 +245,46 @@ CREATE TABLE update_sequences (
     restarts    INTEGER NOT NULL DEFAULT 0
 );
 
--- What the bot sends for an update, kept in the transaction that handled it (SQLite's 0005, and
--- docs/bot.md, "The update pipeline"): part 0 for the update's own handler, parts 1.. through the
--- outbox, marked sent once delivered.
+-- What the bot sends, kept in the transaction that decided to send it (SQLite's 0005 and 0007, and
+-- docs/bot.md, "The update pipeline" and "Replicas"): for an update, part 0 for the update's own
+-- handler and parts 1.. through the outbox; a reminder's parts have no update id. id is the order
+-- the parts were written, the order a chat's parts are sent.
 CREATE TABLE outbox (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     bot_id      BIGINT NOT NULL,
-    update_id   BIGINT NOT NULL,
+    update_id   BIGINT,
     part        INTEGER NOT NULL,
     chat_id     BIGINT NOT NULL,
     document    TEXT NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL,
     sent_at     TIMESTAMPTZ,
-    PRIMARY KEY (bot_id, update_id, part)
+    UNIQUE (bot_id, update_id, part)
 );
-CREATE INDEX outbox_unsent ON outbox(bot_id, update_id) WHERE part > 0 AND sent_at IS NULL;
+CREATE INDEX outbox_unsent ON outbox(bot_id, chat_id, id) WHERE part > 0 AND sent_at IS NULL;
 CREATE INDEX outbox_by_time ON outbox(created_at);
+
+-- What several replicas share (SQLite's 0007): heartbeats; which replica sends a chat's outbox
+-- parts; the updates a replica is handling, by the user and chat they concern.
+CREATE TABLE replicas (
+    holder      TEXT PRIMARY KEY,
+    started_at  TIMESTAMPTZ NOT NULL,
+    seen_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE chat_lanes (
+    bot_id    BIGINT NOT NULL,
+    chat_id   BIGINT NOT NULL,
+    holder    TEXT NOT NULL,
+    taken_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (bot_id, chat_id)
+);
+CREATE INDEX chat_lanes_by_holder ON chat_lanes(holder);
+
+CREATE TABLE update_turns (
+    bot_id     BIGINT NOT NULL,
+    turn_key   TEXT NOT NULL,
+    update_id  BIGINT NOT NULL,
+    holder     TEXT NOT NULL,
+    PRIMARY KEY (bot_id, turn_key, update_id)
+);
+CREATE INDEX update_turns_by_holder ON update_turns(holder, bot_id, update_id);
