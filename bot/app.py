@@ -45,6 +45,7 @@ from bot.runtime import open_engine
 from bot.transport import Transport
 from bot.updates import COMMAND_ALIASES, inline_event, is_anonymous_admin, to_event, topic_of
 from conversations.machine import COMMANDS
+from reports.jobs import Options
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,10 @@ REMINDER_TICK_SECONDS = 60
 REMINDER_FIRST_SECONDS = 2  # right after a start: what fell due while the bot was down goes out at once
 # The command menus, in this order; each description is the catalog entry menu.<scope>.<command>.
 PRIVATE_MENU = (
-    "mulai", "ringkasan", "daftar", "loncat", "tugas", "bukti", "revisi", "tanya", "riwayat", "progres", "undang", "anggota",
-    "tugaskan", "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
+    "mulai", "ringkasan", "daftar", "loncat", "tugas", "bukti", "revisi", "tanya", "riwayat", "ekspor", "grafik", "portal", "rencana",
+    "progres", "undang", "anggota", "tugaskan", "tenggat", "kunci", "buka", "periode", "penjelasan", "gabung", "batal", "bantuan",
 )
-GROUP_MENU = ("progres", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
+GROUP_MENU = ("progres", "grafik", "ekspor", "tanya", "tugaskan", "tenggat", "pengingat", "kunci", "hubungkan", "putuskan", "bantuan")
 ALL_COMMANDS = sorted(set(COMMANDS) | set(COMMAND_ALIASES))
 
 
@@ -129,7 +130,7 @@ async def _post_init(application: Application) -> None:
     shared = settings.webhook_url is not None  # webhook mode: other replicas may serve the bot too
     replica = Replica(engine.db, settings.bot_id, lambda: datetime.now(UTC), shared=shared)
     await replica.start()
-    transport = Transport(engine, Renderer(), replica, settings.group_summary_seconds)
+    transport = Transport(engine, Renderer(), replica, settings.group_summary_seconds, Options(settings.minutes_template))
     application.bot_data.update(resources=resources, engine=engine, transport=transport, replica=replica)
     await transport.sweep(application)  # what the outbox had not sent before a restart
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import cli_bot, cli_evidence, cli_knowledge, cli_storage
+from bot import cli_bot, cli_evidence, cli_knowledge, cli_reports, cli_storage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_bot.register(commands)
     cli_knowledge.register(commands)
     cli_storage.register(commands)
+    cli_reports.register(commands)
     cli_evidence.register(commands)
     return parser
 

@@ -116,13 +116,37 @@ class PackSettings(_FromEnvironment):
         return value
 
 
-class Settings(StorageSettings, PackSettings):
+class ReportSettings(StorageSettings, PackSettings):
+    """What the deliverables need, for the bot and for ``spbe-bot export`` alike."""
+
+    default_language: Literal["id", "en"] = "id"
+    timezone: str = Field(default="Asia/Jakarta", description="time zone of deadlines and reminder hours")
+    minutes_template: Path | None = Field(default=None, description="the operator's berita acara template (.docx)")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from None
+        return value
+
+    @field_validator("minutes_template", mode="before")
+    @classmethod
+    def _check_template(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if value is not None and not Path(str(value)).is_file():
+            raise ValueError(f"{value} is not a file: name a .docx template (spbe-bot minutes-template writes the built-in one)")
+        return value
+
+
+class Settings(ReportSettings):
     bot_token: SecretStr | None = Field(default=None, description="Telegram bot token from @BotFather")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), description="operators' Telegram user ids")
-    default_language: Literal["id", "en"] = "id"
     default_framework: str = "spbe-2020"
     bot_api_url: str = Field(default=DEFAULT_API_URL, description="Bot API base URL (self-hosted servers, tests)")
-    timezone: str = Field(default="Asia/Jakarta", description="time zone of deadlines and reminder hours")
     group_summary_seconds: float = Field(default=30, ge=0, description="at most one edit of a group's summary per this many seconds")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Webhook mode (docs/deploy.md): set by the URL; without it the bot long-polls.
@@ -178,15 +202,6 @@ class Settings(StorageSettings, PackSettings):
                 return None
             if not _SECRET.fullmatch(value):
                 raise ValueError("must be 1 to 256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule for secret_token)")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from None
         return value
 
     @property

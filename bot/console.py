@@ -10,15 +10,18 @@ import asyncio
 import getpass
 import itertools
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
 from bot.messages import MessageBuilder
 from bot.render import Renderer, plain
+from bot.report_words import CatalogWords
 from bot.runtime import open_engine
 from conversations.engine import Engine
 from conversations.events import Chat, Command, Press, Text, User
 from conversations.replies import Outcome
+from reports.jobs import Options, files
 from storage.models import InstitutionKind, Role
 
 CONSOLE_USER_ID = 1
@@ -27,8 +30,12 @@ QUIT = {"/keluar", "/quit", "/exit", "keluar", "exit", "quit"}
 
 
 class Console:
-    def __init__(self, engine: Engine, user: User, out: TextIO) -> None:
+    """``folder``: where the files of /ekspor and /grafik are written (the current folder)."""
+
+    def __init__(self, engine: Engine, user: User, out: TextIO, folder: Path = Path(), options: Options | None = None) -> None:
         self.engine = engine
+        self.folder = folder
+        self.options = options or Options()
         self.user = user
         self.chat = Chat(user.id, "private")
         self.out = out
@@ -72,6 +79,11 @@ class Console:
                 self.out.write("  " + "  ".join(labels) + "\n")
             if reply.card:
                 await self.engine.remember_card(self.user.id, self.chat.id, next(self._message_ids))
+        for job in outcome.files:
+            made = await asyncio.to_thread(files, job.kind, job.snapshot, CatalogWords(outcome.lang), self.options)
+            for file in made:
+                (self.folder / file.name).write_bytes(file.data)
+                self.out.write(f"  [file] {self.folder / file.name} ({len(file.data):,} bytes)\n")
         self.out.flush()
 
     async def run(self, lines: TextIO) -> None:
@@ -103,6 +115,6 @@ def run_console(settings: Settings, lines: TextIO | None = None, out: TextIO | N
     async def main() -> None:
         user = User(CONSOLE_USER_ID, getpass.getuser() or "Operator", settings.default_language)
         async with open_engine(settings, admin_ids=settings.admin_ids | {CONSOLE_USER_ID}) as engine:
-            await Console(engine, user, out or sys.stdout).run(lines or sys.stdin)
+            await Console(engine, user, out or sys.stdout, options=Options(settings.minutes_template)).run(lines or sys.stdin)
 
     asyncio.run(main())

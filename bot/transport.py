@@ -27,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
+from bot.exports import FileSender
 from bot.messages import MessageBuilder
 from bot.pipeline import Lanes
 from bot.render import Renderer, plain
@@ -35,6 +36,7 @@ from conversations.engine import Engine
 from conversations.events import Event
 from conversations.replies import Outcome, Reply
 from conversations.states import CardRef
+from reports.jobs import Options
 from storage.errors import StorageFull
 from storage.files import FileStoreError
 
@@ -92,7 +94,8 @@ async def _api(application: Application, method: str, **params: Any) -> Any:
 class Transport:
     """Renders an :class:`Outcome` into documents and sends them; keeps group summaries edited in place."""
 
-    def __init__(self, engine: Engine, renderer: Renderer, replica: Replica, summary_seconds: float) -> None:
+    def __init__(self, engine: Engine, renderer: Renderer, replica: Replica, summary_seconds: float,
+                 options: Options | None = None) -> None:
         self.engine = engine
         self.builder = MessageBuilder(renderer)
         self.replica = replica
@@ -103,6 +106,7 @@ class Transport:
         self._refreshing: set[int] = set()  # groups with a summary refresh waiting in their lane
         self._summaries: dict[int, int] = {}  # summary messages posted since the documents were made
         self._draining: dict[int, asyncio.Future[None]] = {}  # chats whose outbox lane is queued, not yet started
+        self.files = FileSender(self.builder, options or Options())
 
     # --- one update -------------------------------------------------------------------------------
 
@@ -132,6 +136,16 @@ class Transport:
                 self._queue(chat_id, document, application)
         if parts:
             await self.deliver(parts[0][1], origin, application)
+        self._files(outcome, origin, update, application)
+
+    def _files(self, outcome: Outcome, origin: Origin, update: Update, application: Application) -> None:
+        """The files an outcome asks for are made in the background, so a long PDF keeps no one else
+        waiting (``bot.exports``). They are not kept in the outbox: a file lost to a crash is asked
+        for again with /ekspor."""
+        if outcome.prepare and (loading := self.files.preparing()) is not None:
+            application.create_task(loading, update=update)
+        for job in outcome.files:
+            application.create_task(self.files.send(job, origin.chat_id, outcome.lang, application.bot), update=update)
 
     async def _again(self, update_id: int | None, origin: Origin, application: Application) -> None:
         """A redelivered update: send its part 0 again (parts 1.. are the outbox's, sent at start)."""

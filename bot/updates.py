@@ -11,7 +11,8 @@ from telegram.ext import ContextTypes
 from bot.render import language_of
 from conversations import events as ev
 
-COMMAND_ALIASES = {"start": "start", "help": "bantuan", "cancel": "batal", "ask": "tanya", "summary": "ringkasan", "progress": "progres"}
+COMMAND_ALIASES = {"start": "start", "help": "bantuan", "cancel": "batal", "ask": "tanya", "summary": "ringkasan", "progress": "progres",
+                   "export": "ekspor", "charts": "grafik", "plan": "rencana"}
 # Group commands that need to know whether the sender administers the Telegram group.
 ADMIN_COMMANDS = {"hubungkan", "putuskan"}
 # Every kind of message content that is not text, most specific first: PTB's list (the one

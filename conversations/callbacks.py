@@ -40,6 +40,18 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "rq": ("period", "flag"),  # leads: penjelasan required (1) or optional (0)
     "ap": ("pending", "user"),  # leads: the member picked for the pending /tugaskan of that message
     "mm": ("institution", "user", "member_action"),  # leads: promote, demote or remove a member
+    "ex": ("period", "format", "dest"),  # make a file (dest: h this chat, a ask group or private, g the group, p privately)
+    "pl": ("period",),  # the improvement plan
+    "pc": ("period",),  # leads: choose the plan's target
+    "pt": ("period", "band", "year"),  # leads: the plan's target, a predicate band (1: the lowest of the pack) and a year
+    "pp": ("period",),  # the proposal that reaches the target
+    "pa": ("period", "fingerprint"),  # leads: accept the proposal shown (refused when the answers changed since)
+    "pn": ("period", "indicator"),  # one item of the plan
+    "pi": ("period", "indicator", "level"),  # leads: the level an item is to reach (adds it to the plan)
+    "pm": ("period", "indicator"),  # leads: pick the item's owner from the team
+    "po": ("period", "indicator", "user"),  # leads: the item's owner (0: nobody)
+    "pd": ("period", "indicator"),  # leads: type the item's due date
+    "px": ("period", "indicator"),  # leads: take the item out of the plan
     # The evidence register, its review and the checklists (an evidence id is checked against the period's institution):
     "bl": ("period", "page"),  # the register, one page
     "bi": ("period", "evidence"),  # one register item
@@ -81,6 +93,10 @@ _FIELDS: dict[str, str] = {
     "flag": r"[01]",
     "user": r"\d{1,15}",
     "member_action": r"pj|of|ko|rm",
+    "format": r"pdf|xlsx|docx|csv|portal|charts",
+    "dest": r"[hagp]",
+    "band": r"\d",
+    "fingerprint": r"[0-9a-f]{8}",
     "evidence": r"\d{1,9}",
     "verdict": r"[arx]",
     "first": r"c|\d",
@@ -88,7 +104,7 @@ _FIELDS: dict[str, str] = {
     "item": r"\d{1,2}",
     "status": r"[pmn]",
 }
-_INTS = {"period", "institution", "indicator", "then", "previous", "pending", "page", "year", "entity", "user", "evidence", "item"}
+_INTS = {"period", "institution", "indicator", "then", "previous", "pending", "page", "year", "entity", "user", "band", "evidence", "item"}
 
 
 class CallbackError(ValueError):

@@ -17,10 +17,12 @@ from conversations import (
     checklist,
     evidence,
     explanations,
+    exports,
     groups,
     locking,
     navigation,
     periods,
+    plans,
     questions,
     register,
     review,
@@ -123,6 +125,10 @@ async def _need_number(turn: Turn) -> Outcome:
     return _private(turn, short("need_text", what="nomor"))
 
 
+async def _need_date(turn: Turn) -> Outcome:
+    return _private(turn, short("need_text", what="tanggal"))
+
+
 async def _need_answer(turn: Turn) -> Outcome:
     return _private(turn, short("need_text", what="jawaban"))
 
@@ -157,6 +163,7 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_NAME, "text"): Route(team.institution_name, to(S.INSTITUTION_KIND)),
     (S.INSTITUTION_KIND, "text"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "text"): Route(team.institution_region, to(S.IDLE)),
+    (S.PLAN_DUE, "text"): Route(plans.due_typed, to(S.IDLE)),
     (S.EVIDENCE_TITLE, "text"): Route(register.title_typed, to(S.IDLE)),
     (S.EVIDENCE_DOCUMENT, "text"): Route(register.document_typed, to(S.IDLE)),
     (S.EVIDENCE_LINK, "text"): Route(register.link_typed, to(S.IDLE)),
@@ -172,6 +179,7 @@ INPUTS: dict[tuple[State | None, str], Route] = {
     (S.INSTITUTION_NAME, "upload"): Route(_need_answer),
     (S.INSTITUTION_KIND, "upload"): Route(_use_buttons),
     (S.INSTITUTION_REGION, "upload"): Route(_need_answer),
+    (S.PLAN_DUE, "upload"): Route(_need_date),
     (S.EVIDENCE_TITLE, "upload"): Route(_need_answer),
     (S.EVIDENCE_DOCUMENT, "upload"): Route(_need_answer),
     (S.EVIDENCE_LINK, "upload"): Route(_need_number),
@@ -202,6 +210,18 @@ PRESSES: dict[tuple[State | None, str], PeriodRoute | PressRoute] = {
     (S.EXPLANATION_CHECK, "xs"): PeriodRoute(explanations.keep_checked, to(S.IDLE)),
     (S.EXPLANATION_CHECK, "xq"): PeriodRoute(explanations.not_explanation, to(S.EXPLANATION)),
     (ANY, "rq"): PeriodRoute(periods.set_explanation),
+    (ANY, "ex"): PeriodRoute(exports.export_pressed, group=True),
+    (ANY, "pl"): PeriodRoute(plans.show),
+    (ANY, "pc"): PeriodRoute(plans.target_choices),
+    (ANY, "pt"): PeriodRoute(plans.target_pressed),
+    (ANY, "pp"): PeriodRoute(plans.proposal_pressed),
+    (ANY, "pa"): PeriodRoute(plans.accept),
+    (ANY, "pn"): PeriodRoute(plans.item_pressed),
+    (ANY, "pi"): PeriodRoute(plans.level_pressed),
+    (ANY, "pm"): PeriodRoute(plans.owner_list),
+    (ANY, "po"): PeriodRoute(plans.owner_set),
+    (ANY, "pd"): PeriodRoute(plans.due_ask, to(S.PLAN_DUE)),
+    (ANY, "px"): PeriodRoute(plans.remove),
     (ANY, "ct"): PressRoute(navigation.continue_pressed, to(S.IDLE)),
     (ANY, "pf"): PressRoute(periods.start, to(S.IDLE)),
     (ANY, "rl"): PressRoute(team.create_invite),
@@ -255,6 +275,10 @@ COMMANDS: dict[str, CommandRoute] = {
     "pengingat": CommandRoute(schedule.reminder_setting, group=True),
     "kunci": CommandRoute(locking.lock, group=True),
     "buka": CommandRoute(locking.reopen, group=True),
+    "ekspor": CommandRoute(exports.export_command, group=True),
+    "grafik": CommandRoute(exports.charts_command, group=True),
+    "portal": CommandRoute(exports.portal_command),
+    "rencana": CommandRoute(plans.command),
 }
 GROUP_COMMANDS = frozenset(name for name, route in COMMANDS.items() if route.group)
 

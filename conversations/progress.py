@@ -1,17 +1,20 @@
 """Where an institution's evaluation stands: completion, the running index, who answered, what is late.
 
 The same facts feed the group summary (aggregates only), the daily digest, the nudges to officers
-and the lead's full table in private chat.
+(and to the owners of overdue items of the improvement plan) and the lead's full table in private chat.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from conversations.checklist import EvidenceStatus, evidence_status
+from conversations.plan_status import plan_snapshot
 from knowledge.models import Pack
 from knowledge.scoring import Evaluation, evaluate
+from reports.snapshot import Plan
 from storage.models import Answer, Assignment, Institution, Member, Period, Stage, StageDates
 from storage.repositories import Session
 
@@ -52,6 +55,8 @@ class Progress:
     rows: list[Row]
     today: date
     evidence: EvidenceStatus  # gaps under the claimed levels, reviews, the index of accepted evidence
+    plan: Plan
+    plan_overdue: dict[int, list[int]]  # owner's user id -> indicators of overdue plan items
 
     @property
     def answered(self) -> int:
@@ -101,5 +106,12 @@ async def progress(tx: Session, pack: Pack, institution: Institution, period: Pe
             names.get(given.answered_by) if given else None,
             names.get(assignment.user_id) if assignment else None, due, late,
         ))
+    levels = {n: a.level for n, a in answers.items()}
+    plan = await plan_snapshot(tx, pack, period, levels, names, today)
+    plan_overdue: dict[int, list[int]] = {}
+    for item in await tx.plans.items(period.id):
+        late = item.due_on is not None and item.due_on < today and levels.get(item.indicator, Decimal(pack.scale.min)) < item.to_level
+        if late and item.owner_id is not None:
+            plan_overdue.setdefault(item.owner_id, []).append(item.indicator)
     return Progress(institution, period, pack, evaluation, parts, by_member, overdue, names, list(period.stages), rows, today,
-                    await evidence_status(tx, pack, period))
+                    await evidence_status(tx, pack, period), plan, plan_overdue)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conversations.states import CardRef
+from reports.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ class Reply:
 
 
 @dataclass
+class FileJob:
+    """A file to make from ``snapshot`` (a ``reports.jobs`` format, or the charts) and to send to
+    ``chat_id`` (None: the chat of the event). The transport makes it a step at a time, showing the
+    progress; when the chat cannot be written (a private delivery to someone who never opened a
+    chat with the bot), it says so in ``fallback_chat``."""
+
+    kind: str
+    snapshot: Snapshot
+    chat_id: int | None = None
+    thread_id: int | None = None
+    fallback_chat: int | None = None
+
+
+@dataclass
 class Outcome:
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None  # macro name of the short text shown when a button press is answered
@@ -59,6 +74,8 @@ class Outcome:
     # The officer's live card before this event: a card shown in another message replaces it (its
     # buttons are taken off).
     card: CardRef | None = None
+    files: list[FileJob] = field(default_factory=list)  # made and sent after the replies
+    prepare: bool = False  # files are about to be asked for (the /ekspor menu): load the renderers meanwhile
     # The update was handled before (Telegram delivered it again): nothing was done now; what was
     # sent for it is in the outbox.
     repeated: bool = False

@@ -19,7 +19,7 @@ from conversations.events import Command
 from conversations.progress import progress
 from conversations.replies import Outcome, Refusal, Reply, short
 from knowledge.packs import PackRegistry
-from storage.models import Period, ReminderSchedule, Stage
+from storage.models import Member, Period, ReminderSchedule, Stage
 from storage.repositories import Session
 
 DIGEST = "digest"
@@ -144,11 +144,18 @@ async def _reminder(read: Session, packs: PackRegistry, schedule: ReminderSchedu
     facts = await progress(read, packs.get(period.framework), institution, period, local_now.date())
     replies = [Reply("progress", {"p": facts, "digest": True, "as_of": local_now}, chat_id=group.chat_id)]
     members = {m.user_id: m for m in await read.members.list(institution.id)}
-    for user_id, numbers in sorted(facts.overdue.items()):
-        member = members.get(user_id)
-        if member is None:
-            continue
-        nudge = short("nudge", institution=institution.name, indicators=compact(numbers), count=len(numbers))
-        nudge.chat_id, nudge.lang = user_id, member.language
-        replies.append(nudge)
+    for user_id, numbers in sorted(facts.overdue.items()):  # late assignments
+        if user_id in members:
+            replies.append(_to(members[user_id], short("nudge", institution=institution.name, indicators=compact(numbers),
+                                                       count=len(numbers))))
+    for user_id, numbers in sorted(facts.plan_overdue.items()):  # late items of the improvement plan
+        if user_id in members:
+            replies.append(_to(members[user_id], short("plan_nudge", institution=institution.name, indicators=compact(numbers),
+                                                       count=len(numbers))))
     return replies
+
+
+def _to(member: Member, reply: Reply) -> Reply:
+    """``reply`` as a private message to ``member``, in their language."""
+    reply.chat_id, reply.lang = member.user_id, member.language
+    return reply

@@ -33,6 +33,7 @@ class State(StrEnum):
     INSTITUTION_NAME = "institution_name"  # an operator creating an institution: its name,
     INSTITUTION_KIND = "institution_kind"  # ... its kind (buttons),
     INSTITUTION_REGION = "institution_region"  # ... its region
+    PLAN_DUE = "plan_due"  # a lead typing the due date of an item of the improvement plan
     EVIDENCE_TITLE = "evidence_title"  # a new title for a register item
     EVIDENCE_DOCUMENT = "evidence_document"  # the number and date of the document a register item is
     EVIDENCE_LINK = "evidence_link"  # the number of another indicator a register item supports
@@ -115,6 +116,12 @@ class InstitutionRegion(StepModel):
     kind: str
 
 
+class PlanDue(StepModel):
+    state: Literal[State.PLAN_DUE] = State.PLAN_DUE
+    period_id: int
+    indicator: int
+
+
 class EvidenceTitle(StepModel):
     state: Literal[State.EVIDENCE_TITLE] = State.EVIDENCE_TITLE
     period_id: int
@@ -154,7 +161,7 @@ class EvidenceReplace(StepModel):
 
 Step = Annotated[
     Idle | Explanation | ExplanationCheck | Jump | Value | Guided | InviteCode | InstitutionName | InstitutionKind
-    | InstitutionRegion | EvidenceTitle | EvidenceDocument | EvidenceLinkInput | ReviewNote | EvidenceReplace,
+    | InstitutionRegion | EvidenceTitle | EvidenceDocument | EvidenceLinkInput | ReviewNote | EvidenceReplace | PlanDue,
     Field(discriminator="state"),
 ]
 IDLE = Idle()

@@ -33,7 +33,8 @@ from storage.sqlite import migrations as sqlite_migrations
 TABLES = (
     "institutions", "members", "invitations", "periods", "period_stages", "answers", "answer_history", "evidence",
     "evidence_links", "evidence_reviews", "evidence_checks", "evidence_check_links", "group_links", "assignments",
-    "reminder_schedules", "positions", "pending_assignments", "processed_updates", "update_sequences", "outbox",
+    "reminder_schedules", "positions", "pending_assignments", "processed_updates", "update_sequences", "outbox", "plan_targets",
+    "plan_items",
 )
 LEDGER = "schema_migrations"  # each backend keeps its own
 TRANSIENT = ("replicas", "chat_lanes", "update_turns")  # running processes' state: none runs during a copy

@@ -278,6 +278,40 @@ class PendingAssignment(_Record):
     used_at: datetime | None = None
 
 
+class PlanTargetKind(StrEnum):
+    INDEX = "index"
+    PREDICATE = "predicate"
+
+
+class PlanTarget(_Record):
+    """What a lead wants the index to reach, and by which year: an index value, or a predicate
+    (``value`` is then its band's lower bound, ``predicate`` its label)."""
+
+    period_id: int
+    kind: PlanTargetKind
+    value: Decimal
+    predicate: str | None = None
+    year: int
+    set_by: int
+    set_at: datetime
+
+
+class PlanItem(_Record):
+    """One indicator of the improvement plan: from the level it had when planned to the level it is
+    to reach, who owns it and when it is due."""
+
+    period_id: int
+    indicator: int
+    from_level: Decimal
+    to_level: Decimal
+    owner_id: int | None = None
+    due_on: date | None = None
+    created_by: int
+    created_at: datetime
+    updated_by: int
+    updated_at: datetime
+
+
 class PeriodProgress(_Record):
     period_id: int
     institution_id: int

@@ -26,6 +26,8 @@ from storage.models import (
     OutboxPart,
     PendingAssignment,
     Period,
+    PlanItem,
+    PlanTarget,
     ReminderSchedule,
     ReviewRecord,
     StageDates,
@@ -185,3 +187,19 @@ def pending_assignment(row: Row) -> PendingAssignment:
 def outbox_part(row: Row) -> OutboxPart:
     return OutboxPart(id=row["id"], update_id=row["update_id"], part=row["part"], chat_id=row["chat_id"], document=row["document"],
                       created_at=moment(row["created_at"]), sent_at=moment_or_none(row["sent_at"]))
+
+
+def plan_target(row: Row) -> PlanTarget:
+    return PlanTarget(
+        period_id=row["period_id"], kind=row["kind"], value=from_x100(row["value_x100"]), predicate=row["predicate"],
+        year=row["year"], set_by=row["set_by"], set_at=moment(row["set_at"]),
+    )
+
+
+def plan_item(row: Row) -> PlanItem:
+    return PlanItem(
+        period_id=row["period_id"], indicator=row["indicator"], from_level=from_x100(row["from_level_x100"]),
+        to_level=from_x100(row["to_level_x100"]), owner_id=row["owner_id"], due_on=day_or_none(row["due_on"]),
+        created_by=row["created_by"], created_at=moment(row["created_at"]), updated_by=row["updated_by"],
+        updated_at=moment(row["updated_at"]),
+    )

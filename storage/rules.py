@@ -23,6 +23,7 @@ from storage.models import (
     Invitation,
     Member,
     Period,
+    PlanTargetKind,
     ReviewAction,
     ReviewStatus,
     Role,
@@ -277,3 +278,36 @@ def restart_reason(*, update_id: int, highest: int | None, seen_key: str | None,
     if now - seen_at > REDELIVERY_WINDOW:
         return f"its id was claimed at {seen_at.isoformat()}, more than 24 hours ago"
     return None
+
+
+# --- the improvement plan --------------------------------------------------------------------------
+
+
+def in_scale(period: Period, level: Decimal, what: str) -> None:
+    if not period.level_min <= level <= period.level_max or level != level.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{what} {level} is outside the scale {period.level_min}..{period.level_max} of {period.framework}")
+    if what == "level" and not period.fractional and level != level.to_integral_value():
+        raise InvalidInput(f"{period.framework} takes whole levels only, not {level}")
+
+
+def plan_target(period: Period, kind: PlanTargetKind | str, value: Decimal, predicate: str | None, year: int) -> PlanTargetKind:
+    """The target's kind, if a lead may set this target for the period."""
+    kind = PlanTargetKind(kind)
+    in_scale(period, value, "target index")
+    if (kind is PlanTargetKind.PREDICATE) != bool(predicate):
+        raise InvalidInput("a predicate target names its predicate; an index target names none")
+    if not period.year <= year <= period.year + 10:
+        raise InvalidInput(f"target year {year} is not between {period.year} and {period.year + 10}")
+    return kind
+
+
+def plan_item(period: Period, indicator: int, from_level: Decimal, to_level: Decimal) -> None:
+    check_indicator(period, indicator)
+    in_scale(period, from_level, "level")
+    in_scale(period, to_level, "level")
+    if to_level <= from_level:
+        raise InvalidInput(f"indicator {indicator}: the planned level {to_level} is not above {from_level}")
+
+
+def not_in_plan(period_id: int, indicator: int) -> NotFound:
+    return NotFound(f"indicator {indicator} is not in the plan of period {period_id}")

@@ -41,6 +41,7 @@ from storage.postgres.evidence import ChecklistRepository, EvidenceRepository
 from storage.postgres.faults import translate
 from storage.postgres.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.postgres.outbox import OutboxRepository
+from storage.postgres.plans import PlanRepository
 from storage.postgres.replicas import ReplicaRepository
 from storage.postgres.state import PositionRepository, UpdateRepository
 from storage.postgres.teams import AssignmentRepository, GroupRepository, ReminderRepository
@@ -104,6 +105,7 @@ class Session:
         self.updates = UpdateRepository(link, clock)
         self.outbox = OutboxRepository(link, clock)
         self.replicas = ReplicaRepository(link, clock)
+        self.plans = PlanRepository(link, clock)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -36,6 +36,7 @@ from storage.sqlite.evidence import ChecklistRepository, EvidenceRepository
 from storage.sqlite.faults import translate
 from storage.sqlite.institutions import InstitutionRepository, InvitationRepository, MemberRepository
 from storage.sqlite.outbox import OutboxRepository
+from storage.sqlite.plans import PlanRepository
 from storage.sqlite.replicas import ReplicaRepository
 from storage.sqlite.state import PositionRepository, UpdateRepository
 from storage.sqlite.teams import AssignmentRepository, GroupRepository, ReminderRepository
@@ -66,6 +67,7 @@ class Session:
         self.reminders = ReminderRepository(conn, clock)
         self.positions = PositionRepository(conn, clock)
         self.updates = UpdateRepository(conn, clock)
+        self.plans = PlanRepository(conn, clock)
         self.outbox = OutboxRepository(conn, clock)
         self.replicas = ReplicaRepository(conn, clock)
 

@@ -97,7 +97,8 @@ class Message:
     edits: int = 0
     kind: str = "text"
     file_name: str | None = None
-    file_content: bytes | None = None  # of a document the bot sent
+    file_content: bytes | None = None  # of a document or photo the bot sent
+    media_group: str | None = None  # the album a photo was sent in
     thread_id: int | None = None  # the forum topic it was sent in (message_thread_id)
 
     @property
@@ -158,6 +159,7 @@ class FakeTelegram:
         self.on_request: Callable[[str, dict], None] | None = None
         self.dead = False
         self._activity = asyncio.Condition()
+        self.chat_actions: list[tuple[int, str]] = []  # (chat id, action) of every sendChatAction
         self.fail_next: dict[str, ApiError] = {}
         self.files: dict[str, FakeFile] = {}  # by file id: what users sent, for getFile and the download
         self.downloads: list[str] = []  # file paths the bot downloaded
@@ -275,7 +277,7 @@ class FakeTelegram:
                 if hasattr(value, "filename"):  # an uploaded file: its name, and its content beside it
                     params[f"{key}:content"] = value.file.read()
                 params[key] = value.filename if hasattr(value, "filename") else value
-        for key in ("reply_markup", "commands", "scope", "allowed_updates", "results"):
+        for key in ("reply_markup", "commands", "scope", "allowed_updates", "results", "media"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         return params
@@ -401,6 +403,11 @@ class FakeTelegram:
         return {"file_id": file.file_id, "file_unique_id": file.unique_id, "file_size": file.size, "file_path": file.path}
 
     async def api_sendChatAction(self, params: dict) -> bool:
+        if params.get("action") not in {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+                                        "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        self._thread(int(params["chat_id"]), params)
+        self.chat_actions.append((int(params["chat_id"]), str(params["action"])))
         return True
 
     def _check_markup(self, markup: dict | None) -> None:
@@ -421,6 +428,11 @@ class FakeTelegram:
             body.update(message_thread_id=message.thread_id, is_topic_message=True)
         if message.kind == "text":
             body["text"] = message.text
+        elif message.kind == "photo":
+            body["photo"] = [{"file_id": f"photo-{message.message_id}", "file_unique_id": f"p{message.message_id}", "width": 900,
+                              "height": 675}]
+            body["media_group_id"] = message.media_group
+            body["caption"] = message.text
         else:
             body["document"] = {"file_id": f"file-{message.message_id}", "file_unique_id": f"u{message.message_id}",
                                 "file_name": message.file_name}
@@ -484,6 +496,30 @@ class FakeTelegram:
                           file_content=params.get("document:content"))
         self.messages.append(message)
         return self._message_json(message)
+
+    async def api_sendMediaGroup(self, params: dict) -> list[dict]:
+        """An album: 2 to 10 photos (or documents), each uploaded as ``attach://<name>``; only the
+        first may carry the album's caption."""
+        chat_id = int(params["chat_id"])
+        self._check_chat(chat_id)
+        thread = self._thread(chat_id, params)
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media in the album")
+        group = f"album-{len(self.messages)}"
+        sent = []
+        for item in media:
+            name = str(item.get("media", "")).removeprefix("attach://")
+            content = params.get(f"{name}:content")
+            if content is None:
+                raise ApiError(400, "Bad Request: failed to get HTTP URL content")
+            caption, raw = self._text(item, "caption") if item.get("caption") else ("", "")
+            message = Message(chat_id, self._next_message_id(chat_id), caption, raw, item.get("parse_mode"), None,
+                              kind=str(item.get("type", "photo")), file_name=params.get(name, name), thread_id=thread,
+                              file_content=content, media_group=group)
+            self.messages.append(message)
+            sent.append(self._message_json(message))
+        return sent
 
     def _find(self, params: dict) -> Message:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])

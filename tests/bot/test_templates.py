@@ -64,6 +64,9 @@ def _sample(arg: str) -> object:
                "expires": datetime(2026, 12, 8, 14, 5, tzinfo=jakarta), "time": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta),
                "places": 0, "next_level": 4,
                "next_criteria": "Dokumen direviu berkala. " * 12, "old": 3, "view": "sw", "own": False,
+               "format": "pdf", "lead": False, "group": False, "made_at": datetime(2026, 12, 1, 8, 0, tzinfo=jakarta),
+               "value": Decimal("2.71"), "now": Decimal(2), "top": 5, "band": "Sangat Baik", "chosen": True,
+               "name": "Dr. Ratna Widyaningsih", "institution": "Pemerintah Kabupaten Contoh",
                "verdict": "revision", "choice": "r", "status": "not_relevant", "size": 25 * 1024 * 1024, "code": "B-012", "before": True,
                "on": True, "label": "3.2", "place": "3.2"}
     return samples.get(arg, f"<{arg} & sample>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,10 @@ async def fill(db: Storage, clock: Clock) -> None:
                                     due_on=date(2026, 12, 1))
         await tx.assignments.add_pending(period_id=period.id, indicators=[5, 4], due_on=None, created_by=10)
         await tx.positions.save(7_123_456_789, '{"user_id": 7123456789, "indicator": 11}')
+        await tx.plans.set_target(period_id=period.id, kind="predicate", value=Decimal("3.5"), predicate="Sangat Baik", year=2027, by=10)
+        await tx.plans.set_item(period_id=period.id, indicator=5, from_level=Decimal(1), to_level=Decimal(3), by=10)
+        await tx.plans.set_owner(period.id, 5, 7_123_456_789, by=10)
+        await tx.plans.set_due(period.id, 5, date(2027, 3, 31), by=10)
         for update in range(500, 510):
             assert await tx.updates.claim(update, bot_id=BOT, key=f"m:7:{update}")
         await tx.outbox.put(509, [(7_123_456_789, '{"query": "q9"}'), (-1_001_234_567_890, '{"messages": ["ringkasan"]}')], bot_id=BOT)
@@ -92,6 +97,7 @@ async def everything(session: Session) -> dict[str, Any]:
         "reminders": await session.reminders.list(enabled_only=False),
         "assignments": [await session.assignments.for_period(p.id) for p in periods],
         "position": await session.positions.document(7_123_456_789),
+        "plans": [(await session.plans.target(p.id), await session.plans.items(p.id)) for p in periods],
         "outbox": (await session.outbox.parts(509, bot_id=BOT), await session.outbox.unsent(bot_id=BOT)),
     }
 

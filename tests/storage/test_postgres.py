@@ -31,7 +31,7 @@ async def db(postgres: PostgresBackend) -> AsyncIterator[OpenedStorage]:
 TABLES = {"institutions", "members", "invitations", "periods", "period_stages", "answers", "answer_history", "evidence",
           "evidence_links", "evidence_reviews", "evidence_checks", "evidence_check_links", "group_links", "assignments",
           "reminder_schedules", "positions", "pending_assignments", "processed_updates", "update_sequences", "outbox", "schema_migrations",
-          "replicas", "chat_lanes", "update_turns"}
+          "replicas", "chat_lanes", "update_turns", "plan_targets", "plan_items"}
 
 
 def tables(postgres: PostgresBackend) -> set[str]:

@@ -1,5 +1,5 @@
 -- postgres/0001: the evaluation records, in PostgreSQL's dialect: the schema SQLite's migrations
--- 0001-0007 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
+-- 0001-0008 grew to (storage/migrations/), with PostgreSQL's own types. Telegram ids are BIGINT;
 -- times are TIMESTAMPTZ and dates DATE; flags are BOOLEAN; levels stay integer hundredths (level 3
 -- = 300, 1.26 = 126) so fractional values round-trip exactly and `spbe-bot db copy` copies them as
 -- they are. Ids are identities BY DEFAULT, so a copy keeps its ids (and sets the sequences after).
@@ -288,3 +288,32 @@ CREATE TABLE update_turns (
     PRIMARY KEY (bot_id, turn_key, update_id)
 );
 CREATE INDEX update_turns_by_holder ON update_turns(holder, bot_id, update_id);
+
+-- The improvement plan (rencana aksi) of a period (SQLite's 0008): the target a lead set (an index,
+-- or a predicate with its band's lower bound, and the year it is wanted by) and the plan's items,
+-- one per indicator: the level it is to reach, its owner and its due date.
+CREATE TABLE plan_targets (
+    period_id    BIGINT PRIMARY KEY REFERENCES periods(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('index', 'predicate')),
+    value_x100   INTEGER NOT NULL,
+    predicate    TEXT,
+    year         INTEGER NOT NULL,
+    set_by       BIGINT NOT NULL,
+    set_at       TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE plan_items (
+    period_id        BIGINT NOT NULL REFERENCES periods(id),
+    indicator        INTEGER NOT NULL,
+    from_level_x100  INTEGER NOT NULL,
+    to_level_x100    INTEGER NOT NULL,
+    owner_id         BIGINT,
+    due_on           DATE,
+    created_by       BIGINT NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_by       BIGINT NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (period_id, indicator),
+    CHECK (to_level_x100 > from_level_x100)
+);
+CREATE INDEX plan_items_by_owner ON plan_items(owner_id, period_id);
