@@ -45,8 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from bot.runtime import StartFailure, check_start, configure_logging
 
-    secrets = [settings.token, settings.webhook_secret_token] if settings.token else []
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=settings.secrets)
     if not settings.token:
         print(
             "No SPBE_BOT_TOKEN is set, so the local console chat starts instead.\n"

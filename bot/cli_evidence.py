@@ -1,7 +1,7 @@
 """CLI commands over the evidence files: ``evidence check``, ``evidence gc`` and ``evidence fetch``.
 
 The files are where ``run`` keeps them (``SPBE_EVIDENCE_DIR``, or the S3 bucket); the database is
-``--database``, else ``SPBE_DATABASE_PATH``. All are safe while the bot runs. ``fetch`` downloads,
+``--database``, else ``SPBE_DATABASE_URL`` or ``SPBE_DATABASE_PATH``. All are safe while the bot runs. ``fetch`` downloads,
 through the bot's token, the files of items sent before the bot kept files (only their Telegram
 file id was stored; a file id stays valid for the bot that received it).
 """
@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_storage import storage_settings
+from bot.cli_storage import database_option, storage_settings
 
 if TYPE_CHECKING:
     from bot.config import Settings, StorageSettings
@@ -32,7 +31,7 @@ def register(commands: Any) -> None:
     gc.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     fetch = actions.add_parser("fetch", help="download the files of items sent before the bot kept files (needs SPBE_BOT_TOKEN)")
     for parser in (check, gc, fetch):
-        parser.add_argument("--database", type=Path, default=None, help="SQLite file (default: SPBE_DATABASE_PATH, as `run`)")
+        database_option(parser)
     check.set_defaults(handler=cmd_check)
     gc.set_defaults(handler=cmd_gc)
     fetch.set_defaults(handler=cmd_fetch)
@@ -53,7 +52,7 @@ def _run(args: argparse.Namespace, work: Any) -> int:
         settings = storage_settings(args)
     except ConfigError as exc:
         return _fail(str(exc), 2)
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         return _fail(f"no database at {settings.database_path}")
     try:
         return int(asyncio.run(work(settings)))
@@ -63,9 +62,9 @@ def _run(args: argparse.Namespace, work: Any) -> int:
 
 async def _named(settings: StorageSettings) -> tuple[set[str], int]:
     """The hashes the register names, and how many items have no stored file (sent before files were kept)."""
-    from storage import open_database
+    from storage import open_storage
 
-    db = await open_database(settings.database_path, upgrade=False)
+    db = await open_storage(settings.database, upgrade=False, pool_size=1)
     try:
         return await db.read.evidence.stored_files(), len(await db.read.evidence.without_file())
     finally:
@@ -123,14 +122,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from storage.errors import StorageError
 
     try:
-        settings = load_settings()
+        database = storage_settings(args)
+        settings = load_settings().model_copy(update={"database_path": database.database_path, "database_url": database.database_url})
     except ConfigError as exc:
         return _fail(str(exc), 2)
-    if args.database is not None:
-        settings = settings.model_copy(update={"database_path": args.database})
     if not settings.token:
         return _fail("evidence fetch downloads through the bot: set SPBE_BOT_TOKEN (the token of the bot the files were sent to)", 2)
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         return _fail(f"no database at {settings.database_path}")
     try:
         return asyncio.run(_fetch(settings))
@@ -143,7 +141,7 @@ async def _fetch(settings: Settings) -> int:
 
     from bot.files import TelegramFiles
     from conversations.evidence import MAX_FILE_BYTES, DownloadError
-    from storage import open_database
+    from storage import open_storage
     from storage.errors import Conflict
     from storage.files import open_file_store
 
@@ -151,7 +149,7 @@ async def _fetch(settings: Settings) -> int:
     url = settings.bot_api_url
     fetched: list[str] = []
     skipped: list[str] = []
-    db = await open_database(settings.database_path)
+    db = await open_storage(settings.database, pool_size=1)
     try:
         async with open_file_store(settings.file_store()) as store, Bot(settings.token, base_url=url,
                                                                         base_file_url=url.replace("/bot", "/file/bot")) as bot:

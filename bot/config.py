@@ -39,9 +39,15 @@ class _FromEnvironment(BaseSettings):
 
 
 class StorageSettings(_FromEnvironment):
-    """What the database commands need (``db status``, ``db upgrade``, ``backup``, ``evidence``)."""
+    """What the database commands need (``db status``, ``db upgrade``, ``db copy``, ``backup``, ``evidence``).
+
+    ``SPBE_DATABASE_URL`` (``postgresql://user:password@host:5432/name``) selects PostgreSQL, for
+    several replicas on one database; without it the database is the SQLite file at
+    ``SPBE_DATABASE_PATH`` (which ``db copy`` then reads as its source)."""
 
     database_path: Path = Field(default=Path(DEFAULT_DATABASE), description="SQLite database file")
+    database_url: SecretStr | None = Field(default=None, description="PostgreSQL URL; when set, used instead of the SQLite file")
+    database_pool_size: int = Field(default=10, ge=1, le=200, description="PostgreSQL connections each process keeps at most")
     evidence_dir: Path | None = Field(default=None, description="folder of the evidence files (default: 'evidence' beside the database)")
     evidence_s3_bucket: str | None = Field(default=None, description="keep evidence files in this S3 bucket instead")
     evidence_s3_prefix: str = Field(default="evidence/", description="key prefix of the evidence files in the bucket")
@@ -54,6 +60,32 @@ class StorageSettings(_FromEnvironment):
         if isinstance(value, str) and not value.strip():
             raise ValueError(f"is empty: name the SQLite file (default {DEFAULT_DATABASE})")
         return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not value.startswith(("postgresql://", "postgres://")):
+                raise ValueError("must be a PostgreSQL URL, postgresql://user:password@host:5432/name "
+                                 "(for an SQLite file, set SPBE_DATABASE_PATH instead)")
+        return value
+
+    @property
+    def database(self) -> str | Path:
+        """Where the records are: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url else self.database_path
+
+    @property
+    def database_password(self) -> str | None:
+        """The PostgreSQL password in the URL, if any: kept out of every log line like the token."""
+        if not self.database_url:
+            return None
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.database_url.get_secret_value()).password
 
     @field_validator("evidence_dir", "evidence_s3_bucket", "evidence_s3_endpoint", "evidence_s3_region", mode="before")
     @classmethod
@@ -175,6 +207,12 @@ class Settings(ReportSettings):
     @property
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
+
+    @property
+    def secrets(self) -> list[str]:
+        """What no output may show: the token, the webhook's secret token and the database password."""
+        secrets = [self.token, self.webhook_secret_token, self.database_password] if self.token else [self.database_password]
+        return [secret for secret in secrets if secret]
 
     @property
     def webhook_path(self) -> str:

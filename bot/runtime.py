@@ -1,7 +1,7 @@
 """What a running assistant holds open: logging set up, and the engine over its database and packs.
 
 Start-up checks what it needs before it runs (:func:`check_start`): the packs, the database (opened,
-checked and migrated, see ``storage.sqlite.faults``) and, for the Telegram bot, the token (one
+checked and migrated; an SQLite file or PostgreSQL, see each backend's ``faults``) and, for the Telegram bot, the token (one
 ``getMe``). A failure is a :class:`StartFailure` (or a ``ConfigError`` for a setting): one line for
 the operator, never the token, and the CLI exits with a non-zero code.
 """
@@ -16,7 +16,7 @@ from bot.config import ConfigError, Settings
 from conversations.context import EngineConfig
 from conversations.engine import Engine
 from knowledge.packs import PackError, PackRegistry
-from storage import open_database
+from storage import open_storage
 from storage.files import open_file_store
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ async def check_start(settings: Settings) -> None:
     packs), so a bad database file is reported even without a network.
     Raises ``ConfigError``, ``StorageError`` or :class:`StartFailure`.
     """
-    db = await open_database(settings.database_path)
+    db = await open_storage(settings.database, pool_size=1)
     await db.close()
     async with open_file_store(settings.file_store()) as files:
         await files.check()
@@ -124,7 +124,7 @@ def _redacted(text: str, token: str) -> str:
 
 @contextlib.asynccontextmanager
 async def open_engine(settings: Settings, admin_ids: frozenset[int] | None = None) -> AsyncIterator[Engine]:
-    db = await open_database(settings.database_path)
+    db = await open_storage(settings.database, pool_size=settings.database_pool_size)
     try:
         packs = load_packs(settings)
     except BaseException:

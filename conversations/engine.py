@@ -6,15 +6,18 @@ and writes through the transaction, the position is saved, what the bot will sen
 (``seal``, the outbox), and the transaction commits before the outcome is returned for sending. A
 refused event rolls back everything its handler wrote. An event whose route only reads is answered
 from the reader connection, without a transaction. The database is the state: a restart, or a
-second replica, continues exactly where the user was.
+second replica, continues exactly where the user was. A
+transaction that concurrent ones got in the way of (PostgreSQL's deadlock or serialisation failure,
+``Contention``) was rolled back whole and is run again, a few times.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from conversations import access, evidence, groups, machine, questions, schedule
@@ -30,6 +33,22 @@ from storage.files import FileStore, FileStoreError
 from storage.repositories import Session, Storage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+ATTEMPTS = 5  # runs of one unit of work that met concurrent transactions, before the error is the caller's
+
+
+async def retried(work: Callable[[], Awaitable[T]], what: str) -> T:
+    """``work`` (one transaction), run again while it fails with :class:`Contention`: nothing of a
+    failed run was kept, and the next one starts from what the others committed."""
+    attempt = 1
+    while True:
+        try:
+            return await work()
+        except store_errors.Contention as exc:
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+            log.info("%s met a concurrent transaction (%s): run %d of %d", what, exc, attempt, ATTEMPTS)
 
 Seal = Callable[[Outcome], list[tuple[int, str]]]
 """Turns an outcome into what the bot will send for it: (chat id, document) parts, part 0 for the
@@ -91,16 +110,20 @@ class Engine:
         try:
             if isinstance(event, Upload):
                 event = await self._fetch(event)
-            if card is None:
-                outcome = await self._read_only(event)
-                if outcome is not None:
-                    return await self._seal_read(event, outcome, seal)
-            return await self._handle(event, seal, card)
+            return await retried(lambda: self._attempt(event, seal, card), f"update {event.update_id} of user {event.user.id}")
         except store_errors.StorageFull as exc:
             log.error("update %s of user %s not saved, the disk is full: %s", event.update_id, event.user.id, exc)
             outcome = Outcome([short("not_saved")], lang=event.user.language)
             _answer_in_topic(outcome, event)
             return outcome
+
+    async def _attempt(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        """One run of :meth:`handle`: from the reader when the event's route only reads, else in a transaction."""
+        if card is None:
+            outcome = await self._read_only(event)
+            if outcome is not None:
+                return await self._seal_read(event, outcome, seal)
+        return await self._handle(event, seal, card)
 
     async def _claim(self, tx: Session, event: Event) -> bool:
         """Claim the event's update in ``tx``; False for a redelivery of an update handled before."""
@@ -227,31 +250,40 @@ class Engine:
     async def remember_card(self, user_id: int, chat_id: int, message_id: int) -> None:
         """Keep the message that is the officer's live card (presses on it edit it in place).
         On a full disk the card is not remembered: the reply was sent, and the next card is sent anew."""
-        try:
+        async def remember() -> None:
             async with self.db.transaction() as tx:
                 position = Position.from_document(user_id, await tx.positions.document(user_id))
                 card = CardRef(chat_id=chat_id, message_id=message_id)
                 if position.card != card:
                     await tx.positions.save(user_id, position.model_copy(update={"card": card}).to_document())
+
+        try:
+            await retried(remember, f"the live card of user {user_id}")
         except store_errors.StorageFull as exc:
             log.error("the live card of user %s is not remembered, the disk is full: %s", user_id, exc)
 
     async def outbox_sent(self, part_id: int) -> None:
         """Mark an outbox part sent (see ``Seal``), so a restart does not send it again (on a full
         disk it stays unmarked and is sent once more later)."""
-        try:
+        async def mark() -> None:
             async with self.db.transaction() as tx:
                 await tx.outbox.mark_sent(part_id, self.clock())
+
+        try:
+            await retried(mark, f"outbox part {part_id}")
         except store_errors.StorageFull as exc:
             log.error("outbox part %s not marked sent, the disk is full: %s", part_id, exc)
 
     async def remember_summary(self, chat_id: int, message_id: int) -> None:
         """Keep the id of a group's summary message so later summaries edit it in place (on a full
         disk it is not kept, and the next summary is posted anew)."""
-        try:
+        async def remember() -> None:
             async with self.db.transaction() as tx:
                 if await tx.groups.get(chat_id) is not None:
                     await tx.groups.set_summary_message(chat_id, message_id)
+
+        try:
+            await retried(remember, f"the summary message of group {chat_id}")
         except store_errors.StorageFull as exc:
             log.error("the summary message of group %s is not remembered, the disk is full: %s", chat_id, exc)
 
@@ -267,11 +299,14 @@ class Engine:
         None when claimed, else the earliest moment the next may come. ``keep``: an outbox document
         kept for the group with the claim, in the same transaction (replicas refresh a summary from
         the group's lane, see ``bot.transport``). Raises ``StorageFull`` on a full disk."""
-        async with self.db.transaction() as tx:
-            earliest = await tx.groups.pace_summary(chat_id, self.clock(), every) if every else None
-            if earliest is None and keep is not None:
-                await tx.outbox.add([(chat_id, keep)], bot_id=self.config.bot_id)
-            return earliest
+        async def claim() -> datetime | None:
+            async with self.db.transaction() as tx:
+                earliest = await tx.groups.pace_summary(chat_id, self.clock(), every) if every else None
+                if earliest is None and keep is not None:
+                    await tx.outbox.add([(chat_id, keep)], bot_id=self.config.bot_id)
+                return earliest
+
+        return await retried(claim, f"the summary's pace of group {chat_id}")
 
     async def due_reminders(self, now: datetime | None = None, *, seal: ReminderSeal | None = None) -> list[Reply]:
         """The digests and nudges due now, each schedule claimed (see ``conversations.schedule``).
@@ -286,15 +321,19 @@ class Engine:
         due = await schedule.due_reminders(self.db.read, self.packs, now)
         if not due:
             return []
-        replies: list[Reply] = []
-        async with self.db.transaction() as tx:
-            for item in due:
-                if await tx.reminders.claim(item.schedule.id, item.schedule.last_sent_at, now):
-                    replies += item.replies
-            parts = seal(replies) if seal is not None and replies else []
-            if parts:
-                await tx.outbox.add(parts, bot_id=self.config.bot_id)
-        return replies
+
+        async def claim() -> list[Reply]:
+            replies: list[Reply] = []
+            async with self.db.transaction() as tx:
+                for item in due:
+                    if await tx.reminders.claim(item.schedule.id, item.schedule.last_sent_at, now):
+                        replies += item.replies
+                parts = seal(replies) if seal is not None and replies else []
+                if parts:
+                    await tx.outbox.add(parts, bot_id=self.config.bot_id)
+            return replies
+
+        return await retried(claim, "the reminders due")
 
     # --- dispatch through the table -----------------------------------------------------------
 

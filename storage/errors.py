@@ -1,4 +1,4 @@
-"""Domain errors of the storage layer. No raw sqlite3 error leaves a repository."""
+"""Domain errors of the storage layer. No raw driver error (sqlite3, psycopg) leaves a repository."""
 
 from __future__ import annotations
 
@@ -37,15 +37,24 @@ class AnswerLocked(Conflict):
 
 
 class StorageFull(StorageError):
-    """The disk holding the database is full (SQLITE_FULL): the transaction was rolled back, so
-    nothing of it was saved; the same work succeeds again once space is freed."""
+    """The disk holding the database is full (SQLite's SQLITE_FULL, PostgreSQL's disk_full): the
+    transaction was rolled back, so nothing of it was saved; the same work succeeds again once space
+    is freed."""
+
+
+class Contention(StorageError):
+    """Concurrent transactions got in each other's way (PostgreSQL found a deadlock or could not
+    serialise them): this one was rolled back whole, so nothing of it was saved, and running the
+    same work again is expected to succeed. SQLite, with one writer at a time, never raises it."""
 
 
 class DatabaseUnusable(StorageError):
-    """The database file cannot be used as it is: not a database, damaged, read-only, in a folder
-    that cannot be written, written by a newer program. The message is one line that names the file
-    and says what to do; ``code`` names the case (``not_a_database``, ``damaged``, ``read_only``,
-    ``folder``, ``locked``, ``too_new``, ``unusable``)."""
+    """The database cannot be used as it is: a file that is not a database, damaged, read-only, in
+    a folder that cannot be written; a PostgreSQL server that cannot be reached, refuses the login or
+    is read-only; written by a newer program. The message is one line that names the file (or the
+    server, never its password) and says what to do; ``code`` names the case (``not_a_database``,
+    ``damaged``, ``read_only``, ``folder``, ``locked``, ``too_new``, ``unusable``, ``unreachable``,
+    ``login``, ``no_database``, ``privilege``)."""
 
 
 class DatabaseTooNew(DatabaseUnusable):

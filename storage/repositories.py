@@ -1,8 +1,8 @@
 """The storage contract: what ``conversations/`` and ``bot/`` may call.
 
-``storage.sqlite`` implements it; a PostgreSQL backend would implement the same protocols (an
-asyncpg pool, one connection per transaction) and be chosen by ``open_database`` from the
-configured URL, without touching the callers.
+``storage.sqlite`` (an SQLite file, one writer at a time) and ``storage.postgres`` (psycopg's pool,
+one connection per transaction, transactions side by side) implement it; ``storage.backends.open_storage``
+picks one from the configured location, and the callers do not know which.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
-"""What every SQLite repository shares: the connection, the clock, error translation, conversions."""
+"""What every SQLite repository shares: the connection, the clock, error translation."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import TypeAlias
 
 import aiosqlite
@@ -75,35 +74,7 @@ class Repository:
             cursor.close()
 
 
-# Conversions between column values and record fields. A ``*_or_none`` function is for a nullable
-# column; the others are for NOT NULL columns, so the record field they fill is never None.
-
-
-def to_x100(level: Decimal) -> int:
-    return int((level * 100).to_integral_value())
-
-
-def from_x100(value: int) -> Decimal:
-    return (Decimal(value) / 100).normalize() if value % 100 else Decimal(value // 100)
-
-
-def from_x100_or_none(value: int | None) -> Decimal | None:
-    return None if value is None else from_x100(value)
-
-
 def utc_text(moment: datetime) -> str:
     """A moment as the text of a column compared in SQL (``seen_at >= ?``): in UTC with microseconds,
     so that text order is time order whatever zone the clock gave."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def parse_time_or_none(value: str | None) -> datetime | None:
-    return None if value is None else parse_time(value)
-
-
-def parse_date_or_none(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)

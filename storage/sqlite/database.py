@@ -26,8 +26,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage import repositories
+from storage import repositories, schema
 from storage.errors import DatabaseTooNew, DatabaseUnusable, StorageError
+from storage.schema import SchemaStatus
 from storage.sqlite import faults, migrations
 from storage.sqlite.base import Clock, statements
 from storage.sqlite.evaluations import AnswerRepository, PeriodRepository
@@ -162,15 +163,6 @@ async def quick_check(conn: aiosqlite.Connection, path: Path) -> None:
 
 
 @dataclass(frozen=True)
-class SchemaStatus:
-    exists: bool
-    version: int
-    newest: int
-    applied: list[tuple[int, str, str]]  # (version, name, applied_at)
-    pending: list[str]  # file names
-
-
-@dataclass(frozen=True)
 class BackupReport:
     """What ``check_backup`` found in a copy: SQLite's integrity check, the rows of the main tables,
     and the evidence files its rows name (their hashes)."""
@@ -260,7 +252,7 @@ class Database:
 
     async def schema(self) -> SchemaStatus:
         """The schema version, the migrations applied (when) and the ones pending."""
-        available = migrations.available()
+        available = schema.available()
         version = await migrations.current_version(self._reader)
         done = await migrations.applied(self._reader)
         return SchemaStatus(True, version, available[-1].version, done, [m.path.name for m in available if m.version > version])
@@ -284,7 +276,7 @@ async def open_database(path: Path | str, *, clock: Clock | None = None, upgrade
             if upgrade:
                 done = await migrations.upgrade(writer)
             else:
-                await migrations.check_not_newer(writer, migrations.available())
+                await migrations.check_not_newer(writer, schema.available())
                 done = []
         except DatabaseTooNew as exc:
             raise DatabaseTooNew(f"database {path}: {exc}") from None
@@ -307,7 +299,7 @@ async def schema_status(path: Path | str) -> SchemaStatus:
     path = Path(path)
     faults.check_location(path, create_folder=False)
     if not path.exists():
-        available = migrations.available()
+        available = schema.available()
         return SchemaStatus(False, 0, available[-1].version, [], [m.path.name for m in available])
     database = await open_database(path, upgrade=False)
     try:

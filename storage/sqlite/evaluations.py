@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound
+from storage import rows, rules
+from storage.errors import NotFound
 from storage.models import (
     MAX_EXPLANATION_CHARS,
     Answer,
@@ -17,29 +18,10 @@ from storage.models import (
     PeriodProgress,
     PeriodStatus,
     Stage,
-    StageDates,
 )
-from storage.sqlite.base import Repository, Row, from_x100, from_x100_or_none, parse_date_or_none, parse_time, parse_time_or_none, to_x100
+from storage.rows import Row, from_x100, to_x100, to_x100_or_none
+from storage.sqlite.base import Repository
 from storage.sqlite.institutions import InstitutionRepository
-
-MAX_REASON_CHARS = 500
-
-
-def _answer(row: Row) -> Answer:
-    return Answer(
-        period_id=row["period_id"], indicator=row["indicator"], level=from_x100(row["level_x100"]),
-        explanation=row["explanation"], status=row["status"], answered_by=row["answered_by"],
-        updated_at=parse_time(row["updated_at"]),
-    )
-
-
-def _change(row: Row) -> AnswerChange:
-    return AnswerChange(
-        id=row["id"], period_id=row["period_id"], indicator=row["indicator"], kind=row["kind"],
-        old_level=from_x100_or_none(row["old_level_x100"]), new_level=from_x100_or_none(row["new_level_x100"]),
-        old_explanation=row["old_explanation"], new_explanation=row["new_explanation"],
-        by=row["by_user"], at=parse_time(row["at"]), reason=row["reason"],
-    )
 
 
 class PeriodRepository(Repository):
@@ -49,12 +31,9 @@ class PeriodRepository(Repository):
     ) -> Period:
         """Start a period; it keeps the framework's shape so answers can be checked without the pack."""
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
-        if not 2000 <= year <= 2100:
-            raise InvalidInput(f"year {year} is outside 2000..2100")
-        if level_min >= level_max or indicator_count < 1:
-            raise InvalidInput(f"invalid framework shape: levels {level_min}..{level_max}, {indicator_count} indicators")
+        rules.check_period_shape(year, level_min, level_max, indicator_count)
         if await self.find(institution_id, year) is not None:
-            raise InvalidInput(f"institution {institution_id} already has a period for {year}")
+            raise rules.period_exists(institution_id, year)
         period_id = await self._insert(
             """INSERT INTO periods (institution_id, year, framework, level_min, level_max, fractional, indicator_count,
                                     require_explanation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -64,16 +43,8 @@ class PeriodRepository(Repository):
         return await self.require(period_id)
 
     async def _period(self, row: Row) -> Period:
-        stages = [
-            StageDates(stage=s["stage"], starts_on=parse_date_or_none(s["starts_on"]), ends_on=parse_date_or_none(s["ends_on"]))
-            for s in await self._all("SELECT * FROM period_stages WHERE period_id = ? ORDER BY stage", (row["id"],))
-        ]
-        return Period(
-            id=row["id"], institution_id=row["institution_id"], year=row["year"], framework=row["framework"],
-            status=row["status"], level_min=row["level_min"], level_max=row["level_max"],
-            fractional=bool(row["fractional"]), indicator_count=row["indicator_count"],
-            require_explanation=bool(row["require_explanation"]), created_at=parse_time(row["created_at"]), stages=stages,
-        )
+        stages = await self._all("SELECT * FROM period_stages WHERE period_id = ? ORDER BY stage", (row["id"],))
+        return rows.period(row, [rows.stage_dates(s) for s in stages])
 
     async def get(self, period_id: int) -> Period | None:
         row = await self._one("SELECT * FROM periods WHERE id = ?", (period_id,))
@@ -94,8 +65,8 @@ class PeriodRepository(Repository):
         return await self._period(row) if row else None
 
     async def list(self, institution_id: int) -> list[Period]:
-        rows = await self._all("SELECT * FROM periods WHERE institution_id = ? ORDER BY year", (institution_id,))
-        return [await self._period(r) for r in rows]
+        found = await self._all("SELECT * FROM periods WHERE institution_id = ? ORDER BY year", (institution_id,))
+        return [await self._period(r) for r in found]
 
     async def set_status(self, period_id: int, status: PeriodStatus | str) -> Period:
         await self.require(period_id)
@@ -109,8 +80,7 @@ class PeriodRepository(Repository):
 
     async def set_stage(self, period_id: int, stage: Stage | str, starts_on: date | None, ends_on: date | None) -> Period:
         await self.require(period_id)
-        if starts_on and ends_on and ends_on < starts_on:
-            raise InvalidInput(f"stage {stage} ends ({ends_on}) before it starts ({starts_on})")
+        rules.check_stage_dates(str(stage), starts_on, ends_on)
         await self._execute(
             """INSERT INTO period_stages (period_id, stage, starts_on, ends_on) VALUES (?, ?, ?, ?)
                ON CONFLICT (period_id, stage) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on""",
@@ -122,44 +92,17 @@ class PeriodRepository(Repository):
 class AnswerRepository(Repository):
     max_explanation = MAX_EXPLANATION_CHARS
 
-    @staticmethod
-    def _check_level(period: Period, indicator: int, level: Decimal | int | str) -> Decimal:
-        if not 1 <= indicator <= period.indicator_count:
-            raise InvalidInput(f"indicator {indicator} does not exist in {period.framework} (1..{period.indicator_count})")
-        try:
-            value = Decimal(str(level))
-        except InvalidOperation:
-            raise InvalidInput(f"level {level!r} is not a number") from None
-        if not value.is_finite() or not period.level_min <= value <= period.level_max:
-            raise InvalidInput(f"level {level} is outside the scale {period.level_min}..{period.level_max} of {period.framework}")
-        if period.fractional:
-            if value != value.quantize(Decimal("0.01")):
-                raise InvalidInput(f"level {level} has more than two decimals")
-        elif value != value.to_integral_value():
-            raise InvalidInput(f"{period.framework} takes whole levels only, not {level}")
-        return value
-
-    @staticmethod
-    def _check_text(explanation: str | None) -> str | None:
-        if explanation is None:
-            return None
-        explanation = explanation.strip()
-        if len(explanation) > MAX_EXPLANATION_CHARS:
-            raise InvalidInput(f"the explanation has {len(explanation)} characters; the limit is {MAX_EXPLANATION_CHARS}")
-        return explanation or None
-
     async def get(self, period_id: int, indicator: int) -> Answer | None:
         row = await self._one("SELECT * FROM answers WHERE period_id = ? AND indicator = ?", (period_id, indicator))
-        return _answer(row) if row else None
+        return rows.answer(row) if row else None
 
     async def save(self, *, period_id: int, indicator: int, level: Decimal | int | str, explanation: str | None, by: int) -> Answer:
         """Create or change an answer and append the change to its history (one transaction)."""
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
-        value = self._check_level(period, indicator, level)
-        text = self._check_text(explanation)
+        value = rules.check_level(period, indicator, level)
+        text = rules.check_text(explanation)
         old = await self.get(period_id, indicator)
-        if old is not None and old.status is AnswerStatus.FINAL:
-            raise AnswerLocked(period_id, indicator)
+        rules.changeable(old, period_id, indicator)
         if old is not None and old.level == value and old.explanation == text:
             return old
         now = self._now()
@@ -184,14 +127,8 @@ class AnswerRepository(Repository):
         Raises :class:`Conflict` (code ``level_changed``) when the answer is no longer at ``level``
         (someone changed it since the writer opened it), and :class:`NotFound` when it is gone.
         """
-        text = self._check_text(explanation)
-        old = await self.get(period_id, indicator)
-        if old is None:
-            raise NotFound(f"indicator {indicator} of period {period_id} has no answer", code="no_answer")
-        if old.status is AnswerStatus.FINAL:
-            raise AnswerLocked(period_id, indicator)
-        if old.level != level:
-            raise Conflict(f"indicator {indicator} of period {period_id} is at level {old.level}, not {level}", code="level_changed")
+        text = rules.check_text(explanation)
+        old = rules.explainable(await self.get(period_id, indicator), period_id, indicator, level)
         if old.explanation == text:
             return old
         now = self._now()
@@ -209,18 +146,14 @@ class AnswerRepository(Repository):
         await self._execute(
             """INSERT INTO answer_history (period_id, indicator, kind, old_level_x100, new_level_x100, old_explanation,
                                            new_explanation, by_user, at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (period_id, indicator, kind.value, to_x100(old_level) if old_level is not None else None,
-             to_x100(new_level) if new_level is not None else None, old_text, new_text, by, at, reason),
+            (period_id, indicator, kind.value, to_x100_or_none(old_level), to_x100_or_none(new_level), old_text, new_text, by, at, reason),
         )
 
     async def lock(self, period_id: int, indicators: list[int] | None, by: int) -> list[int]:
         """Make answers final (all answered ones when ``indicators`` is None); returns those locked now."""
         await PeriodRepository(self._conn, self._clock).require(period_id)
         answers = {a.indicator: a for a in await self.list(period_id)}
-        wanted = sorted(answers) if indicators is None else indicators
-        missing = [n for n in wanted if n not in answers]
-        if missing:
-            raise NotFound(f"no answer to lock for indicator(s) {missing} of period {period_id}")
+        wanted = rules.to_lock(answers, indicators, period_id)
         now = self._now()
         locked = []
         for number in wanted:
@@ -235,14 +168,8 @@ class AnswerRepository(Repository):
         return locked
 
     async def reopen(self, period_id: int, indicator: int, by: int, reason: str) -> Answer:
-        reason = reason.strip()
-        if not reason or len(reason) > MAX_REASON_CHARS:
-            raise InvalidInput(f"a reopen needs a reason of 1..{MAX_REASON_CHARS} characters")
-        answer = await self.get(period_id, indicator)
-        if answer is None:
-            raise NotFound(f"indicator {indicator} of period {period_id} has no answer")
-        if answer.status is not AnswerStatus.FINAL:
-            raise InvalidInput(f"indicator {indicator} of period {period_id} is not final")
+        reason = rules.check_reason(reason)
+        answer = rules.reopenable(await self.get(period_id, indicator), period_id, indicator)
         now = self._now()
         await self._execute("UPDATE answers SET status = 'draft' WHERE period_id = ? AND indicator = ?", (period_id, indicator))
         await self._history(
@@ -253,11 +180,11 @@ class AnswerRepository(Repository):
         return reopened
 
     async def list(self, period_id: int) -> list[Answer]:
-        return [_answer(r) for r in await self._all("SELECT * FROM answers WHERE period_id = ? ORDER BY indicator", (period_id,))]
+        return [rows.answer(r) for r in await self._all("SELECT * FROM answers WHERE period_id = ? ORDER BY indicator", (period_id,))]
 
     async def levels(self, period_id: int) -> dict[int, Decimal]:
-        rows = await self._all("SELECT indicator, level_x100 FROM answers WHERE period_id = ?", (period_id,))
-        return {r["indicator"]: from_x100(r["level_x100"]) for r in rows}
+        found = await self._all("SELECT indicator, level_x100 FROM answers WHERE period_id = ?", (period_id,))
+        return {r["indicator"]: from_x100(r["level_x100"]) for r in found}
 
     async def count(self, period_id: int) -> int:
         row = await self._one("SELECT COUNT(*) FROM answers WHERE period_id = ?", (period_id,))
@@ -266,10 +193,11 @@ class AnswerRepository(Repository):
     # below the method `list`, the bare name means the method: hence `builtins.list`
     async def history(self, period_id: int, indicator: int | None = None) -> builtins.list[AnswerChange]:
         if indicator is None:
-            rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? ORDER BY id", (period_id,))
+            found = await self._all("SELECT * FROM answer_history WHERE period_id = ? ORDER BY id", (period_id,))
         else:
-            rows = await self._all("SELECT * FROM answer_history WHERE period_id = ? AND indicator = ? ORDER BY id", (period_id, indicator))
-        return [_change(r) for r in rows]
+            found = await self._all("SELECT * FROM answer_history WHERE period_id = ? AND indicator = ? ORDER BY id",
+                                    (period_id, indicator))
+        return [rows.change(r) for r in found]
 
     async def progress(self, period_ids: builtins.list[int] | None = None) -> builtins.list[PeriodProgress]:
         """Answered and final counts, last update and answers per member, for many periods at once."""
@@ -280,7 +208,7 @@ class AnswerRepository(Repository):
                 return []
             where = f"WHERE a.period_id IN ({','.join('?' * len(period_ids))})"
             params = tuple(period_ids)
-        rows = await self._all(
+        totals = await self._all(
             f"""SELECT a.period_id, p.institution_id, COUNT(*) AS answered, SUM(a.status = 'final') AS final,
                        MAX(a.updated_at) AS last_update
                 FROM answers a JOIN periods p ON p.id = a.period_id {where}
@@ -295,8 +223,8 @@ class AnswerRepository(Repository):
         return [
             PeriodProgress(
                 period_id=r["period_id"], institution_id=r["institution_id"], answered=r["answered"], final=r["final"] or 0,
-                last_update=parse_time_or_none(r["last_update"]), by_member=members.get(r["period_id"], {}),
+                last_update=rows.moment_or_none(r["last_update"]), by_member=members.get(r["period_id"], {}),
             )
-            for r in rows
+            for r in totals
         ]
 

@@ -5,76 +5,12 @@ from __future__ import annotations
 import builtins
 from datetime import date
 
+from storage import rows, rules
 from storage.errors import Conflict, InvalidInput, NotFound
-from storage.models import (
-    MAX_DOC_NUMBER_CHARS,
-    MAX_NOTE_CHARS,
-    MAX_TITLE_CHARS,
-    CheckStatus,
-    Evidence,
-    EvidenceCheck,
-    EvidenceLink,
-    ReviewAction,
-    ReviewRecord,
-    ReviewStatus,
-)
-from storage.sqlite.base import Repository, Row, parse_date_or_none, parse_time, parse_time_or_none
+from storage.models import CheckStatus, Evidence, EvidenceCheck, EvidenceLink, ReviewAction, ReviewRecord, ReviewStatus
+from storage.sqlite.base import Repository
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
-
-VERDICTS = {ReviewStatus.ACCEPTED: ReviewAction.ACCEPTED, ReviewStatus.REVISION: ReviewAction.REVISION,
-            ReviewStatus.REJECTED: ReviewAction.REJECTED}
-
-
-def _evidence(row: Row) -> Evidence:
-    return Evidence(
-        id=row["id"], institution_id=row["institution_id"], code=row["code"], title=row["title"], file_id=row["file_id"],
-        file_unique_id=row["file_unique_id"], sha256=row["sha256"], file_name=row["file_name"], kind=row["kind"], mime=row["mime"],
-        size=row["size"], caption=row["caption"], doc_number=row["doc_number"], doc_year=row["doc_year"],
-        doc_date=parse_date_or_none(row["doc_date"]), uploaded_by=row["uploaded_by"], uploaded_at=parse_time(row["uploaded_at"]),
-    )
-
-
-def _link(row: Row) -> EvidenceLink:
-    return EvidenceLink(
-        evidence_id=row["evidence_id"], period_id=row["period_id"], indicator=row["indicator"], level=row["level"],
-        linked_by=row["linked_by"], linked_at=parse_time(row["linked_at"]), review=row["review"], review_note=row["review_note"],
-        reviewed_by=row["reviewed_by"], reviewed_at=parse_time_or_none(row["reviewed_at"]), replaced_by=row["replaced_by"],
-    )
-
-
-def _review(row: Row) -> ReviewRecord:
-    return ReviewRecord(
-        id=row["id"], evidence_id=row["evidence_id"], period_id=row["period_id"], indicator=row["indicator"], action=row["action"],
-        note=row["note"], other_id=row["other_id"], by=row["by_user"], at=parse_time(row["at"]),
-    )
-
-
-def _title(title: str | None) -> str:
-    text = " ".join((title or "").split())
-    if not text:
-        raise InvalidInput("an evidence title cannot be empty")
-    if len(text) > MAX_TITLE_CHARS:
-        raise InvalidInput(f"the title has {len(text)} characters; the limit is {MAX_TITLE_CHARS}")
-    return text
-
-
-def _default_title(*candidates: str | None) -> str | None:
-    """The first of the given titles that says something, cut to the limit (a caption may be long)."""
-    for candidate in candidates:
-        text = " ".join((candidate or "").split())
-        if text:
-            return text[:MAX_TITLE_CHARS]
-    return None
-
-
-def _note(note: str | None, required: bool) -> str | None:
-    text = (note or "").strip()
-    if required and not text:
-        raise InvalidInput("this verdict needs a note for the sender")
-    if len(text) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"the note has {len(text)} characters; the limit is {MAX_NOTE_CHARS}")
-    return text or None
 
 
 class EvidenceRepository(Repository):
@@ -93,16 +29,14 @@ class EvidenceRepository(Repository):
                                     (sha256, size, mime, existing.id))
                 return await self.require(existing.id)
             return existing
-        if doc_number is not None and len(doc_number) > MAX_DOC_NUMBER_CHARS:
-            doc_number = doc_number[:MAX_DOC_NUMBER_CHARS]
         row = await self._one("SELECT COALESCE(MAX(code), 0) + 1 FROM evidence WHERE institution_id = ?", (institution_id,))
         code = int(row[0]) if row else 1
         evidence_id = await self._insert(
             """INSERT INTO evidence (institution_id, code, title, file_id, file_unique_id, sha256, file_name, kind, mime, size, caption,
                                      doc_number, doc_year, doc_date, uploaded_by, uploaded_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (institution_id, code, _default_title(title, caption, file_name), file_id, file_unique_id, sha256,
-             file_name, kind, mime, size, caption, doc_number, doc_year, doc_date.isoformat() if doc_date else None, uploaded_by,
+            (institution_id, code, rules.default_title(title, caption, file_name), file_id, file_unique_id, sha256, file_name, kind,
+             mime, size, caption, rules.doc_number_cut(doc_number), doc_year, doc_date.isoformat() if doc_date else None, uploaded_by,
              self._now()),
         )
         return await self.require(evidence_id)
@@ -112,17 +46,17 @@ class EvidenceRepository(Repository):
         if sha256 is not None:
             row = await self._one("SELECT * FROM evidence WHERE institution_id = ? AND sha256 = ?", (institution_id, sha256))
             if row is not None:
-                return _evidence(row)
+                return rows.evidence(row)
         if file_unique_id is not None:
             row = await self._one("SELECT * FROM evidence WHERE institution_id = ? AND file_unique_id = ?",
                                   (institution_id, file_unique_id))
             if row is not None:
-                return _evidence(row)
+                return rows.evidence(row)
         return None
 
     async def get(self, evidence_id: int) -> Evidence | None:
         row = await self._one("SELECT * FROM evidence WHERE id = ?", (evidence_id,))
-        return _evidence(row) if row else None
+        return rows.evidence(row) if row else None
 
     async def require(self, evidence_id: int) -> Evidence:
         found = await self.get(evidence_id)
@@ -132,27 +66,21 @@ class EvidenceRepository(Repository):
 
     async def by_code(self, institution_id: int, code: int) -> Evidence | None:
         row = await self._one("SELECT * FROM evidence WHERE institution_id = ? AND code = ?", (institution_id, code))
-        return _evidence(row) if row else None
+        return rows.evidence(row) if row else None
 
     async def register(self, institution_id: int) -> list[Evidence]:
-        rows = await self._all("SELECT * FROM evidence WHERE institution_id = ? ORDER BY code", (institution_id,))
-        return [_evidence(r) for r in rows]
+        found = await self._all("SELECT * FROM evidence WHERE institution_id = ? ORDER BY code", (institution_id,))
+        return [rows.evidence(r) for r in found]
 
     async def set_title(self, evidence_id: int, title: str) -> Evidence:
         await self.require(evidence_id)
-        await self._execute("UPDATE evidence SET title = ? WHERE id = ?", (_title(title), evidence_id))
+        await self._execute("UPDATE evidence SET title = ? WHERE id = ?", (rules.evidence_title(title), evidence_id))
         return await self.require(evidence_id)
 
     async def set_document(self, evidence_id: int, number: str | None, year: int | None, day: date | None) -> Evidence:
         """The document's own number and date (a year alone when that is all it says)."""
         await self.require(evidence_id)
-        number = " ".join((number or "").split()) or None
-        if number is not None and len(number) > MAX_DOC_NUMBER_CHARS:
-            raise InvalidInput(f"the document number has {len(number)} characters; the limit is {MAX_DOC_NUMBER_CHARS}")
-        if day is not None:
-            year = day.year
-        if year is not None and not 1945 <= year <= 2100:
-            raise InvalidInput(f"the year {year} is outside 1945..2100")
+        number, year, day = rules.document(number, year, day)
         await self._execute("UPDATE evidence SET doc_number = ?, doc_year = ?, doc_date = ? WHERE id = ?",
                             (number, year, day.isoformat() if day else None, evidence_id))
         return await self.require(evidence_id)
@@ -163,11 +91,7 @@ class EvidenceRepository(Repository):
         """The item supports ``indicator`` of the period (at ``level``, the level claimed when sent).
         Linking again keeps the link and its review."""
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
-        evidence = await self.require(evidence_id)
-        if evidence.institution_id != period.institution_id:
-            raise InvalidInput(f"evidence {evidence_id} belongs to another institution")
-        if not 1 <= indicator <= period.indicator_count:
-            raise InvalidInput(f"indicator {indicator} does not exist in {period.framework} (1..{period.indicator_count})")
+        rules.same_institution((await self.require(evidence_id)).institution_id, evidence_id, period, indicator)
         await self._execute(
             """INSERT OR IGNORE INTO evidence_links (evidence_id, period_id, indicator, level, linked_by, linked_at)
                VALUES (?, ?, ?, ?, ?, ?)""",
@@ -178,7 +102,7 @@ class EvidenceRepository(Repository):
     async def get_link(self, evidence_id: int, period_id: int, indicator: int) -> EvidenceLink | None:
         row = await self._one("SELECT * FROM evidence_links WHERE evidence_id = ? AND period_id = ? AND indicator = ?",
                               (evidence_id, period_id, indicator))
-        return _link(row) if row else None
+        return rows.evidence_link(row) if row else None
 
     async def require_link(self, evidence_id: int, period_id: int, indicator: int) -> EvidenceLink:
         link = await self.get_link(evidence_id, period_id, indicator)
@@ -192,22 +116,22 @@ class EvidenceRepository(Repository):
             sql, params = sql + " AND indicator = ?", [*params, indicator]
         if evidence_id is not None:
             sql, params = sql + " AND evidence_id = ?", [*params, evidence_id]
-        return [_link(r) for r in await self._all(sql + " ORDER BY indicator, linked_at, evidence_id", params)]
+        return [rows.evidence_link(r) for r in await self._all(sql + " ORDER BY indicator, linked_at, evidence_id", params)]
 
     async def for_answer(self, period_id: int, indicator: int) -> list[Evidence]:
-        rows = await self._all(
+        found = await self._all(
             """SELECT e.* FROM evidence e JOIN evidence_links l ON l.evidence_id = e.id
                WHERE l.period_id = ? AND l.indicator = ? ORDER BY l.linked_at, e.code""",
             (period_id, indicator),
         )
-        return [_evidence(r) for r in rows]
+        return [rows.evidence(r) for r in found]
 
     async def uses(self, evidence_id: int) -> list[tuple[int, int]]:
         """(period_id, indicator) of every answer the document supports."""
-        rows = await self._all(
+        found = await self._all(
             "SELECT period_id, indicator FROM evidence_links WHERE evidence_id = ? ORDER BY period_id, indicator", (evidence_id,)
         )
-        return [(r["period_id"], r["indicator"]) for r in rows]
+        return [(r["period_id"], r["indicator"]) for r in found]
 
     # --- the internal review ------------------------------------------------------------------
 
@@ -215,10 +139,8 @@ class EvidenceRepository(Repository):
                      by: int) -> EvidenceLink:
         """A lead's verdict on the item for this indicator: accepted, revision or rejected (the last
         two need a note for the sender); kept on the link and appended to the review history."""
-        status = ReviewStatus(verdict)
-        if status not in VERDICTS:
-            raise InvalidInput(f"{status} is not a verdict")
-        text = _note(note, required=status is not ReviewStatus.ACCEPTED)
+        status = rules.verdict(verdict)
+        text = rules.review_note(note, required=status is not ReviewStatus.ACCEPTED)
         await self.require_link(evidence_id, period_id, indicator)
         now = self._now()
         await self._execute(
@@ -226,7 +148,7 @@ class EvidenceRepository(Repository):
                WHERE evidence_id = ? AND period_id = ? AND indicator = ?""",
             (status.value, text, by, now, evidence_id, period_id, indicator),
         )
-        await self._history(evidence_id, period_id, indicator, VERDICTS[status], text, None, by, now)
+        await self._history(evidence_id, period_id, indicator, rules.VERDICTS[status], text, None, by, now)
         return await self.require_link(evidence_id, period_id, indicator)
 
     async def replace(self, evidence_id: int, period_id: int, indicator: int, new_id: int, by: int) -> EvidenceLink:
@@ -254,11 +176,11 @@ class EvidenceRepository(Repository):
 
     async def reviews(self, period_id: int, indicator: int | None = None) -> builtins.list[ReviewRecord]:
         if indicator is None:
-            rows = await self._all("SELECT * FROM evidence_reviews WHERE period_id = ? ORDER BY id", (period_id,))
+            found = await self._all("SELECT * FROM evidence_reviews WHERE period_id = ? ORDER BY id", (period_id,))
         else:
-            rows = await self._all("SELECT * FROM evidence_reviews WHERE period_id = ? AND indicator = ? ORDER BY id",
+            found = await self._all("SELECT * FROM evidence_reviews WHERE period_id = ? AND indicator = ? ORDER BY id",
                                    (period_id, indicator))
-        return [_review(r) for r in rows]
+        return [rows.review(r) for r in found]
 
     # --- the stored files -----------------------------------------------------------------------
 
@@ -280,14 +202,7 @@ class EvidenceRepository(Repository):
 
     async def without_file(self) -> builtins.list[Evidence]:
         """Items sent before files were kept: only Telegram's file id is known."""
-        return [_evidence(r) for r in await self._all("SELECT * FROM evidence WHERE sha256 IS NULL ORDER BY id")]
-
-
-def _check(row: Row, evidence_ids: list[int]) -> EvidenceCheck:
-    return EvidenceCheck(
-        period_id=row["period_id"], indicator=row["indicator"], level=row["level"], item=row["item"], status=row["status"],
-        item_text=row["item_text"], by=row["by_user"], by_lead=bool(row["by_lead"]), at=parse_time(row["at"]), evidence_ids=evidence_ids,
-    )
+        return [rows.evidence(r) for r in await self._all("SELECT * FROM evidence WHERE sha256 IS NULL ORDER BY id")]
 
 
 class ChecklistRepository(Repository):
@@ -296,13 +211,7 @@ class ChecklistRepository(Repository):
     place in it (the lists are the pack's; storage does not read packs)."""
 
     async def _check_place(self, period_id: int, indicator: int, level: int, item: int) -> None:
-        period = await PeriodRepository(self._conn, self._clock).require(period_id)
-        if not 1 <= indicator <= period.indicator_count:
-            raise InvalidInput(f"indicator {indicator} does not exist in {period.framework} (1..{period.indicator_count})")
-        if level != -1 and not period.level_min <= level <= period.level_max:  # -1: the indicator's own list
-            raise InvalidInput(f"level {level} is outside the scale {period.level_min}..{period.level_max}")
-        if item < 0:
-            raise InvalidInput(f"item {item} is not a place in a list")
+        rules.check_place(await PeriodRepository(self._conn, self._clock).require(period_id), indicator, level, item)
 
     async def tick(self, period_id: int, indicator: int, level: int, item: int, *, status: CheckStatus | str, item_text: str, by: int,
                    by_lead: bool = False) -> EvidenceCheck:
@@ -363,5 +272,5 @@ class ChecklistRepository(Repository):
         attached: dict[tuple[int, int, int], list[int]] = {}
         for row in await self._all(f"SELECT * FROM evidence_check_links WHERE {where} ORDER BY linked_at, evidence_id", params):
             attached.setdefault((row["indicator"], row["level"], row["item"]), []).append(row["evidence_id"])
-        rows = await self._all(f"SELECT * FROM evidence_checks WHERE {where} ORDER BY indicator, level, item", params)
-        return [_check(r, attached.get((r["indicator"], r["level"], r["item"]), [])) for r in rows]
+        found = await self._all(f"SELECT * FROM evidence_checks WHERE {where} ORDER BY indicator, level, item", params)
+        return [rows.evidence_check(r, attached.get((r["indicator"], r["level"], r["item"]), [])) for r in found]

@@ -5,49 +5,20 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from storage.errors import Conflict, InvalidInput, NotFound
-from storage.models import MAX_NAME_CHARS, Institution, InstitutionKind, Invitation, Member, Role
-from storage.sqlite.base import Repository, Row, parse_time, parse_time_or_none
+from storage import rows, rules
+from storage.errors import NotFound
+from storage.models import Institution, InstitutionKind, Invitation, Member, Role
+from storage.sqlite.base import Repository
 
 INVITE_CODE_BYTES = 12  # 16 URL-safe characters: fits Telegram's 64-character start parameter
 
 
-def _institution(row: Row) -> Institution:
-    return Institution(id=row["id"], name=row["name"], kind=row["kind"], region=row["region"], created_at=parse_time(row["created_at"]))
-
-
-def _member(row: Row) -> Member:
-    return Member(
-        institution_id=row["institution_id"], user_id=row["user_id"], display_name=row["display_name"],
-        language=row["language"], role=row["role"], active=bool(row["active"]),
-        joined_at=parse_time(row["joined_at"]), removed_at=parse_time_or_none(row["removed_at"]), username=row["username"],
-    )
-
-
-def _invitation(row: Row) -> Invitation:
-    return Invitation(
-        code=row["code"], institution_id=row["institution_id"], role=row["role"], created_by=row["created_by"],
-        created_at=parse_time(row["created_at"]), expires_at=parse_time(row["expires_at"]),
-        max_uses=row["max_uses"], uses=row["uses"],
-    )
-
-
-def _clean_name(value: str, what: str) -> str:
-    value = value.strip()
-    if not value or len(value) > MAX_NAME_CHARS:
-        raise InvalidInput(f"{what} must be 1..{MAX_NAME_CHARS} characters, got {len(value)}")
-    return value
-
-
 class InstitutionRepository(Repository):
     async def create(self, *, name: str, kind: InstitutionKind | str, region: str | None = None) -> Institution:
-        try:
-            kind = InstitutionKind(kind)
-        except ValueError:
-            raise InvalidInput(f"unknown institution kind {kind!r}; use one of {[k.value for k in InstitutionKind]}") from None
+        kind = rules.institution_kind(kind)
         institution_id = await self._insert(
             "INSERT INTO institutions (name, kind, region, created_at) VALUES (?, ?, ?, ?)",
-            (_clean_name(name, "institution name"), kind.value, region.strip() if region else None, self._now()),
+            (rules.clean_name(name, "institution name"), kind.value, region.strip() if region else None, self._now()),
         )
         institution = await self.get(institution_id)
         assert institution is not None
@@ -55,7 +26,7 @@ class InstitutionRepository(Repository):
 
     async def get(self, institution_id: int) -> Institution | None:
         row = await self._one("SELECT * FROM institutions WHERE id = ?", (institution_id,))
-        return _institution(row) if row else None
+        return rows.institution(row) if row else None
 
     async def require(self, institution_id: int) -> Institution:
         institution = await self.get(institution_id)
@@ -64,12 +35,7 @@ class InstitutionRepository(Repository):
         return institution
 
     async def list(self) -> list[Institution]:
-        return [_institution(r) for r in await self._all("SELECT * FROM institutions ORDER BY id")]
-
-
-def _clean_username(value: str | None) -> str | None:
-    value = (value or "").strip().lstrip("@")
-    return value[:64] or None
+        return [rows.institution(r) for r in await self._all("SELECT * FROM institutions ORDER BY id")]
 
 
 class MemberRepository(Repository):
@@ -84,8 +50,8 @@ class MemberRepository(Repository):
                ON CONFLICT (institution_id, user_id) DO UPDATE SET
                    display_name = excluded.display_name, language = excluded.language, role = excluded.role,
                    username = COALESCE(excluded.username, members.username), active = 1, removed_at = NULL""",
-            (institution_id, user_id, _clean_name(display_name, "display name"), language, role.value, self._now(),
-             _clean_username(username)),
+            (institution_id, user_id, rules.clean_name(display_name, "display name"), language, role.value, self._now(),
+             rules.clean_username(username)),
         )
         member = await self.get(institution_id, user_id)
         assert member is not None
@@ -93,33 +59,34 @@ class MemberRepository(Repository):
 
     async def get(self, institution_id: int, user_id: int) -> Member | None:
         row = await self._one("SELECT * FROM members WHERE institution_id = ? AND user_id = ?", (institution_id, user_id))
-        return _member(row) if row else None
+        return rows.member(row) if row else None
 
     async def memberships(self, user_id: int) -> list[Member]:
         """Every institution the user belongs to, active ones first."""
-        rows = await self._all("SELECT * FROM members WHERE user_id = ? ORDER BY active DESC, joined_at", (user_id,))
-        return [_member(r) for r in rows]
+        found = await self._all("SELECT * FROM members WHERE user_id = ? ORDER BY active DESC, joined_at", (user_id,))
+        return [rows.member(r) for r in found]
 
     async def list(self, institution_id: int, *, active_only: bool = True) -> list[Member]:
         sql = "SELECT * FROM members WHERE institution_id = ?" + (" AND active = 1" if active_only else "") + " ORDER BY joined_at"
-        return [_member(r) for r in await self._all(sql, (institution_id,))]
+        return [rows.member(r) for r in await self._all(sql, (institution_id,))]
 
     async def by_username(self, institution_id: int, username: str) -> Member | None:
         """The active member with this Telegram @username (case-insensitive), if any."""
         row = await self._one(
             "SELECT * FROM members WHERE institution_id = ? AND username = ? COLLATE NOCASE AND active = 1",
-            (institution_id, _clean_username(username)),
+            (institution_id, rules.clean_username(username)),
         )
-        return _member(row) if row else None
+        return rows.member(row) if row else None
 
     async def set_username(self, user_id: int, username: str | None) -> None:
         """Keep the user's @username current in every institution (Telegram users may change it)."""
-        clean = _clean_username(username)
+        clean = rules.clean_username(username)
         await self._execute("UPDATE members SET username = ? WHERE user_id = ? AND username IS NOT ?", (clean, user_id, clean))
 
     async def username_current(self, user_id: int, username: str | None) -> bool:
         """Whether :meth:`set_username` would change nothing."""
-        row = await self._one("SELECT 1 FROM members WHERE user_id = ? AND username IS NOT ? LIMIT 1", (user_id, _clean_username(username)))
+        row = await self._one("SELECT 1 FROM members WHERE user_id = ? AND username IS NOT ? LIMIT 1",
+                              (user_id, rules.clean_username(username)))
         return row is None
 
     async def set_role(self, institution_id: int, user_id: int, role: Role | str) -> Member:
@@ -148,8 +115,7 @@ class InvitationRepository(Repository):
     async def create(self, *, institution_id: int, role: Role | str, created_by: int, expires_at: datetime,
                      max_uses: int = 1) -> Invitation:
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
-        if max_uses < 1:
-            raise InvalidInput(f"max_uses must be at least 1, got {max_uses}")
+        rules.check_max_uses(max_uses)
         code = secrets.token_urlsafe(INVITE_CODE_BYTES)
         await self._execute(
             """INSERT INTO invitations (code, institution_id, role, created_by, created_at, expires_at, max_uses)
@@ -162,24 +128,15 @@ class InvitationRepository(Repository):
 
     async def get(self, code: str) -> Invitation | None:
         row = await self._one("SELECT * FROM invitations WHERE code = ?", (code,))
-        return _invitation(row) if row else None
+        return rows.invitation(row) if row else None
 
     async def redeem(self, code: str, *, user_id: int, display_name: str, language: str = "id", now: datetime | None = None,
                      username: str | None = None) -> Member:
         """Use an invitation: creates or reactivates the member with the invitation's role."""
         code = code.strip()
-        invitation = await self.get(code) if code else None
-        if invitation is None:
-            raise NotFound("unknown invitation code", code="unknown")
-        now = now or self._clock()
-        if invitation.expires_at <= now:
-            raise Conflict("the invitation has expired", code="expired")
-        if invitation.uses >= invitation.max_uses:
-            raise Conflict("the invitation has already been used", code="used_up")
+        invitation = rules.redeemable(await self.get(code) if code else None, now or self._clock())
         existing = await MemberRepository(self._conn, self._clock).get(invitation.institution_id, user_id)
-        role = invitation.role
-        if existing is not None and existing.active and existing.role.is_lead and not role.is_lead:
-            role = existing.role  # an invitation never demotes a lead
+        role = rules.role_on_joining(invitation, existing)
         await self._execute("UPDATE invitations SET uses = uses + 1 WHERE code = ?", (code,))
         return await MemberRepository(self._conn, self._clock).add(
             institution_id=invitation.institution_id, user_id=user_id, display_name=display_name, role=role, language=language,

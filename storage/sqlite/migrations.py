@@ -8,56 +8,30 @@ take turns, and the second finds the work done instead of creating the tables ag
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiosqlite
 
-from storage.errors import DatabaseTooNew, StorageError
+from storage.errors import DatabaseTooNew
+from storage.schema import Migration, available
 from storage.sqlite.faults import translate
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LEDGER = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
 
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    path: Path
-
-    def sql(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-    def statements(self) -> list[str]:
-        """The file's statements one by one (``execute`` runs one at a time; ``executescript`` would
-        commit the transaction that holds the lock)."""
-        statements, current = [], ""
-        for piece in self.sql().split(";"):
-            current += piece
-            if sqlite3.complete_statement(current + ";"):  # not inside a string, a comment or a trigger body
-                if current.strip():
-                    statements.append(current + ";")
-                current = ""
-            else:
-                current += ";"
-        return statements
-
-
-def available(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    found = []
-    for path in directory.iterdir():
-        match = _NAME.match(path.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), path))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise StorageError(f"migration files must be numbered 0001, 0002, ... without gaps; found {versions}")
+def statements(migration: Migration) -> list[str]:
+    """The file's statements one by one (``execute`` runs one at a time; ``executescript`` would
+    commit the transaction that holds the lock)."""
+    found, current = [], ""
+    for piece in migration.sql().split(";"):
+        current += piece
+        if sqlite3.complete_statement(current + ";"):  # not inside a string, a comment or a trigger body
+            if current.strip():
+                found.append(current + ";")
+            current = ""
+        else:
+            current += ";"
     return found
 
 
@@ -119,7 +93,7 @@ async def _apply_next(conn: aiosqlite.Connection, migrations: list[Migration], t
         migration = due[0]
         doing = f"migration {migration.path.name} failed"
         await conn.execute(_LEDGER)
-        for statement in migration.statements():
+        for statement in statements(migration):
             await conn.execute(statement)
         await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                            (migration.version, migration.name, datetime.now(UTC).isoformat()))

@@ -3,18 +3,12 @@ reminder sends, kept in the transaction that claimed it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from storage.models import OutboxPart
-from storage.sqlite.base import Repository, Row, parse_time, parse_time_or_none
-
-# Telegram keeps an unconfirmed update for 24 hours, so a part 0 older than that is never read again.
-KEEP_PARTS = timedelta(days=2)
-
-
-def _part(row: Row) -> OutboxPart:
-    return OutboxPart(id=row["id"], update_id=row["update_id"], part=row["part"], chat_id=row["chat_id"], document=row["document"],
-                      created_at=parse_time(row["created_at"]), sent_at=parse_time_or_none(row["sent_at"]))
+from storage.rows import outbox_part
+from storage.rules import KEEP_PARTS
+from storage.sqlite.base import Repository
 
 
 class OutboxRepository(Repository):
@@ -47,7 +41,7 @@ class OutboxRepository(Repository):
 
     async def parts(self, update_id: int, bot_id: int = 0) -> list[OutboxPart]:
         rows = await self._all("SELECT * FROM outbox WHERE bot_id = ? AND update_id = ? ORDER BY part", (bot_id, update_id))
-        return [_part(r) for r in rows]
+        return [outbox_part(r) for r in rows]
 
     async def unsent(self, bot_id: int = 0, chat_id: int | None = None) -> list[OutboxPart]:
         """Parts 1.. not yet marked sent (to ``chat_id``, or to every chat), in the order written."""
@@ -56,7 +50,7 @@ class OutboxRepository(Repository):
         else:
             rows = await self._all("SELECT * FROM outbox WHERE bot_id = ? AND chat_id = ? AND part > 0 AND sent_at IS NULL ORDER BY id",
                                    (bot_id, chat_id))
-        return [_part(r) for r in rows]
+        return [outbox_part(r) for r in rows]
 
     async def mark_sent(self, part_id: int, at: datetime) -> None:
         await self._execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (at.isoformat(), part_id))

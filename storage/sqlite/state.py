@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from storage.sqlite.base import Repository, Row, parse_time
+from storage.rows import moment
+from storage.rules import KEEP_UPDATES, restart_reason
+from storage.sqlite.base import Repository
 
 log = logging.getLogger(__name__)
-
-# Telegram keeps an update for 24 hours at most, so only an update claimed less than that ago can
-# come again (this also covers the week without updates after which Telegram picks the next id at
-# random: every id claimed before is older than that). Rows are kept a little longer.
-REDELIVERY_WINDOW = timedelta(hours=24)
-KEEP_UPDATES = timedelta(days=2)
-# A redelivered update is one fetched but not confirmed, a few hundred at most below the highest
-# claimed; an id this far below the highest starts a new sequence.
-RESTART_GAP = 100_000
 
 
 class PositionRepository(Repository):
@@ -66,9 +58,8 @@ class UpdateRepository(Repository):
         """
         now = self._clock()
         sequence = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
-        if sequence is None:
-            sequence = await self._first_claim(bot_id, update_id)
-        repeat, restart = await self._judge(bot_id, update_id, key, int(sequence["highest_id"]))
+        highest = int(sequence["highest_id"]) if sequence else await self._first_claim(bot_id, update_id)
+        repeat, restart = await self._judge(bot_id, update_id, key, highest)
         if repeat:
             return False
         if restart is not None:
@@ -90,21 +81,15 @@ class UpdateRepository(Repository):
         return True
 
     async def _judge(self, bot_id: int, update_id: int, key: str | None, highest: int) -> tuple[bool, str | None]:
-        """(whether the update is a repeat, why it starts a new sequence or None)."""
-        if update_id < highest - RESTART_GAP:
-            return False, f"far below the highest id {highest}"
+        """(whether the update is a repeat, why it starts a new sequence or None): ``storage.rules.restart_reason``."""
         seen = await self._one("SELECT update_key, processed_at FROM processed_updates WHERE bot_id = ? AND update_id = ?",
                                (bot_id, update_id))
-        if seen is None:
-            return False, None
-        if key is not None and seen["update_key"] is not None and seen["update_key"] != key:
-            return False, f"its id was claimed for another update ({seen['update_key']}, now {key})"
-        if self._clock() - parse_time(seen["processed_at"]) > REDELIVERY_WINDOW:
-            return False, f"its id was claimed at {seen['processed_at']}, more than 24 hours ago"
-        return True, None
+        restart = restart_reason(update_id=update_id, highest=highest, seen_key=seen["update_key"] if seen else None,
+                                 seen_at=moment(seen["processed_at"]) if seen else None, key=key, now=self._clock())
+        return seen is not None and restart is None, restart
 
-    async def _first_claim(self, bot_id: int, update_id: int) -> Row:
-        """The bot's sequence row, made at its first claim; it adopts the updates recorded before
+    async def _first_claim(self, bot_id: int, update_id: int) -> int:
+        """The bot's sequence row, made at its first claim (returns its highest id); it adopts the updates recorded before
         bot ids were (bot 0), so a redelivery right after the upgrade is still recognised."""
         if bot_id != 0 and await self._one("SELECT 1 FROM update_sequences WHERE bot_id = 0") is None:
             await self._execute("UPDATE processed_updates SET bot_id = ? WHERE bot_id = 0", (bot_id,))
@@ -117,4 +102,4 @@ class UpdateRepository(Repository):
         )
         row = await self._one("SELECT highest_id FROM update_sequences WHERE bot_id = ?", (bot_id,))
         assert row is not None
-        return row
+        return int(row["highest_id"])

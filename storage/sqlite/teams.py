@@ -5,33 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from storage.errors import Conflict, InvalidInput, NotFound
+from storage import rows, rules
+from storage.errors import NotFound
 from storage.models import Assignment, GroupLink, PendingAssignment, ReminderSchedule
-from storage.sqlite.base import Repository, Row, parse_date_or_none, parse_time, parse_time_or_none, utc_text
+from storage.sqlite.base import Repository, utc_text
 from storage.sqlite.evaluations import PeriodRepository
 from storage.sqlite.institutions import InstitutionRepository
-
-
-def _link(row: Row) -> GroupLink:
-    return GroupLink(
-        chat_id=row["chat_id"], institution_id=row["institution_id"], title=row["title"],
-        summary_message_id=row["summary_message_id"], linked_by=row["linked_by"], linked_at=parse_time(row["linked_at"]),
-        summary_shown_at=parse_time_or_none(row["summary_shown_at"]),
-    )
-
-
-def _assignment(row: Row) -> Assignment:
-    return Assignment(
-        period_id=row["period_id"], indicator=row["indicator"], user_id=row["user_id"], assigned_by=row["assigned_by"],
-        assigned_at=parse_time(row["assigned_at"]), due_on=parse_date_or_none(row["due_on"]),
-    )
-
-
-def _schedule(row: Row) -> ReminderSchedule:
-    return ReminderSchedule(
-        id=row["id"], kind=row["kind"], institution_id=row["institution_id"], chat_id=row["chat_id"], hour=row["hour"],
-        minute=row["minute"], timezone=row["timezone"], enabled=bool(row["enabled"]), last_sent_at=parse_time_or_none(row["last_sent_at"]),
-    )
 
 
 class GroupRepository(Repository):
@@ -39,7 +18,7 @@ class GroupRepository(Repository):
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
         existing = await self.get(chat_id)
         if existing is not None and existing.institution_id != institution_id:
-            raise Conflict(f"chat {chat_id} is already linked to institution {existing.institution_id}", code="linked_elsewhere")
+            raise rules.linked_elsewhere(chat_id, existing.institution_id)
         await self._execute(
             """INSERT INTO group_links (chat_id, institution_id, title, linked_by, linked_at) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title""",
@@ -49,11 +28,11 @@ class GroupRepository(Repository):
 
     async def get(self, chat_id: int) -> GroupLink | None:
         row = await self._one("SELECT * FROM group_links WHERE chat_id = ?", (chat_id,))
-        return _link(row) if row else None
+        return rows.group_link(row) if row else None
 
     async def for_institution(self, institution_id: int) -> list[GroupLink]:
-        rows = await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))
-        return [_link(r) for r in rows]
+        found = await self._all("SELECT * FROM group_links WHERE institution_id = ? ORDER BY linked_at", (institution_id,))
+        return [rows.group_link(r) for r in found]
 
     async def unlink(self, chat_id: int) -> bool:
         cursor = await self._execute("DELETE FROM group_links WHERE chat_id = ?", (chat_id,))
@@ -88,7 +67,7 @@ class GroupRepository(Repository):
         if cursor.rowcount:
             return None
         row = await self._one("SELECT summary_shown_at FROM group_links WHERE chat_id = ?", (chat_id,))
-        shown = parse_time_or_none(row["summary_shown_at"]) if row else None
+        shown = rows.moment_or_none(row["summary_shown_at"]) if row else None
         return None if shown is None else shown + every
 
     async def _require(self, chat_id: int) -> GroupLink:
@@ -102,9 +81,7 @@ class AssignmentRepository(Repository):
     async def assign(self, *, period_id: int, indicators: list[int], user_id: int, assigned_by: int,
                      due_on: date | None = None) -> list[Assignment]:
         period = await PeriodRepository(self._conn, self._clock).require(period_id)
-        bad = [n for n in indicators if not 1 <= n <= period.indicator_count]
-        if bad:
-            raise InvalidInput(f"indicator(s) {bad} do not exist in {period.framework} (1..{period.indicator_count})")
+        rules.check_indicators(period, indicators)
         now = self._now()
         for number in indicators:
             await self._execute(
@@ -116,11 +93,12 @@ class AssignmentRepository(Repository):
         return await self.for_user(period_id, user_id)
 
     async def for_user(self, period_id: int, user_id: int) -> list[Assignment]:
-        rows = await self._all("SELECT * FROM assignments WHERE period_id = ? AND user_id = ? ORDER BY indicator", (period_id, user_id))
-        return [_assignment(r) for r in rows]
+        found = await self._all("SELECT * FROM assignments WHERE period_id = ? AND user_id = ? ORDER BY indicator", (period_id, user_id))
+        return [rows.assignment(r) for r in found]
 
     async def for_period(self, period_id: int) -> list[Assignment]:
-        return [_assignment(r) for r in await self._all("SELECT * FROM assignments WHERE period_id = ? ORDER BY indicator", (period_id,))]
+        found = await self._all("SELECT * FROM assignments WHERE period_id = ? ORDER BY indicator", (period_id,))
+        return [rows.assignment(r) for r in found]
 
     async def unassign(self, period_id: int, indicators: list[int]) -> int:
         total = 0
@@ -150,20 +128,14 @@ class AssignmentRepository(Repository):
 
     async def _pending(self, pending_id: int) -> PendingAssignment | None:
         row = await self._one("SELECT * FROM pending_assignments WHERE id = ?", (pending_id,))
-        if row is None:
-            return None
-        return PendingAssignment(
-            id=row["id"], period_id=row["period_id"], indicators=json.loads(row["indicators"]), due_on=parse_date_or_none(row["due_on"]),
-            created_by=row["created_by"], created_at=parse_time(row["created_at"]), used_at=parse_time_or_none(row["used_at"]),
-        )
+        return rows.pending_assignment(row) if row else None
 
 
 class ReminderRepository(Repository):
     async def add(self, *, kind: str, institution_id: int, hour: int, minute: int = 0, chat_id: int | None = None,
                   timezone: str = "Asia/Jakarta") -> ReminderSchedule:
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
-        if not (0 <= hour <= 23 and 0 <= minute <= 59):
-            raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
+        rules.check_time_of_day(hour, minute)
         schedule_id = await self._insert(
             "INSERT INTO reminder_schedules (kind, institution_id, chat_id, hour, minute, timezone) VALUES (?, ?, ?, ?, ?, ?)",
             (kind, institution_id, chat_id, hour, minute, timezone),
@@ -172,15 +144,14 @@ class ReminderRepository(Repository):
 
     async def for_chat(self, kind: str, chat_id: int) -> ReminderSchedule | None:
         row = await self._one("SELECT * FROM reminder_schedules WHERE kind = ? AND chat_id = ?", (kind, chat_id))
-        return _schedule(row) if row else None
+        return rows.schedule(row) if row else None
 
     async def set_time(self, schedule_id: int, hour: int, minute: int, timezone: str, institution_id: int) -> ReminderSchedule:
         """Move a schedule to another time of day, for ``institution_id`` (a group may have been
         linked to another institution since), and enable it."""
         await self._require(schedule_id)
         await InstitutionRepository(self._conn, self._clock).require(institution_id)
-        if not (0 <= hour <= 23 and 0 <= minute <= 59):
-            raise InvalidInput(f"time {hour:02d}:{minute:02d} is not a time of day")
+        rules.check_time_of_day(hour, minute)
         await self._execute(
             "UPDATE reminder_schedules SET hour = ?, minute = ?, timezone = ?, institution_id = ?, enabled = 1 WHERE id = ?",
             (hour, minute, timezone, institution_id, schedule_id),
@@ -189,7 +160,7 @@ class ReminderRepository(Repository):
 
     async def list(self, *, enabled_only: bool = True) -> list[ReminderSchedule]:
         sql = "SELECT * FROM reminder_schedules" + (" WHERE enabled = 1" if enabled_only else "") + " ORDER BY id"
-        return [_schedule(r) for r in await self._all(sql)]
+        return [rows.schedule(r) for r in await self._all(sql)]
 
     async def set_enabled(self, schedule_id: int, enabled: bool) -> ReminderSchedule:
         await self._require(schedule_id)
@@ -221,4 +192,4 @@ class ReminderRepository(Repository):
         row = await self._one("SELECT * FROM reminder_schedules WHERE id = ?", (schedule_id,))
         if row is None:
             raise NotFound(f"reminder schedule {schedule_id} does not exist")
-        return _schedule(row)
+        return rows.schedule(row)

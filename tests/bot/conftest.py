@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.transport import Transport
 from bot.webhook import Server, WebhookReceiver, listen, set_webhook
 from conversations.engine import Engine
+from tests.backends import PostgresBackend
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 
 OPERATOR_ID = 9001
@@ -119,6 +121,22 @@ def settings_for(telegram: FakeTelegram, directory: Path) -> Settings:
     )
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``postgres_too`` runs its bot on an SQLite file and on PostgreSQL; the others
+    on SQLite (the storage and engine tests run everything on both)."""
+    if "bot_database" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres_too"):
+        metafunc.parametrize("bot_database", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def bot_database(request: pytest.FixtureRequest) -> str | None:
+    """The PostgreSQL URL of the bot's database, or None for the SQLite file."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    postgres: PostgresBackend = request.getfixturevalue("postgres")
+    return postgres.url
+
+
 @contextlib.asynccontextmanager
 async def running_bot(directory: Path, *, rate_limit: bool = False, **settings: object) -> AsyncIterator[BotRun]:
     """A fake Bot API and the bot on a fresh database in ``directory``, with ``settings`` changed."""
@@ -139,9 +157,10 @@ BOTH_MODES = pytest.mark.parametrize("bot", ["polling", "webhook"], indirect=Tru
 
 
 @pytest.fixture
-async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotRun]:
+async def bot(request: pytest.FixtureRequest, tmp_path: Path, bot_database: str | None) -> AsyncIterator[BotRun]:
     webhook = getattr(request, "param", "polling") == "webhook"
-    async with running_bot(tmp_path, webhook_url=WEBHOOK_URL if webhook else None) as run:
+    database = {"database_url": SecretStr(bot_database)} if bot_database else {}
+    async with running_bot(tmp_path, webhook_url=WEBHOOK_URL if webhook else None, **database) as run:
         yield run
 
 

@@ -18,6 +18,8 @@ from tests.bot.conftest import OPERATOR_ID, BotRun, running_bot
 from tests.bot.fake_telegram import TOKEN, ApiError, FakeTelegram, FakeUser
 from tests.bot.teams import team
 
+pytestmark = pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
+
 GROUP = -100300400
 
 

@@ -5,8 +5,8 @@ questions in private and in their groups, and their groups' daily reminders fall
 is stopped and started again in the middle. Nothing is lost, each chat's order is kept, each
 reminder is sent once, each group's summary keeps its pace across both.
 
-The database is the ``shared_database`` fixture: an SQLite file here; the PostgreSQL backend
-parametrises it (``SPBE_DATABASE_URL``), and the test reads what it checks through the repositories.
+The database is the ``shared_database`` fixture: an SQLite file, and a PostgreSQL database
+(``SPBE_DATABASE_URL``); the test reads what it checks through the repositories.
 Also here: the turns of two replicas in one process (``bot.replicas.Replica``).
 """
 
@@ -31,6 +31,7 @@ from bot.replicas import Replica
 from conversations import callbacks as cb
 from storage import open_database
 from storage.repositories import Storage
+from tests.backends import Backend, PostgresBackend
 from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
 from tests.bot.test_crash import bot_command
 
@@ -54,13 +55,14 @@ class SharedDatabase:
 
 
 @pytest.fixture
-def shared_database(tmp_path: Path) -> SharedDatabase:
-    path = tmp_path / "spbe.sqlite3"
+def shared_database(backend: Backend) -> SharedDatabase:
+    """An SQLite file, then a PostgreSQL database (``tests/conftest.py``)."""
+    setting = "SPBE_DATABASE_URL" if isinstance(backend, PostgresBackend) else "SPBE_DATABASE_PATH"
 
     async def opened() -> Storage:
-        return await open_database(path)
+        return await backend.open()
 
-    return SharedDatabase({"SPBE_DATABASE_PATH": str(path)}, opened)
+    return SharedDatabase({setting: str(backend.location)}, opened)
 
 
 @dataclass

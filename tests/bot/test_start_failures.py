@@ -202,3 +202,33 @@ async def test_a_rejected_token_or_no_network_stops_the_bot_with_one_line_withou
     assert "getMe" in debug.err and "Traceback" not in debug.err
     for output in (done.out, done.err, debug.out, debug.err, unreachable.err):
         assert TOKEN.split(":", 1)[1] not in output
+
+
+# --- a PostgreSQL server that cannot be used ------------------------------------------------------
+
+
+async def test_a_postgresql_server_that_cannot_be_used_stops_every_command_with_one_line(tmp_path: Path, postgres_server) -> None:
+    """SPBE_DATABASE_URL naming a server nobody listens on: `run`, `console`, `db status` and
+    `db upgrade` say so in one line naming the database without its password, exit 1 within the limit
+    (a connection times out after 5 s at most, and a refused one at once); `backup` says PostgreSQL's
+    backups are pg_dump's. A wrong password stops `run` the same way."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    password = "s3cret-pw-" + postgres_server.password
+    nobody = f"postgresql://spbe:{password}@127.0.0.1:{port}/spbe"
+    refused = postgres_server.url().replace(postgres_server.password, password)
+    calls = [(argv, tmp_path, environment(SPBE_DATABASE_URL=url, SPBE_BOT_TOKEN=TOKEN, SPBE_BOT_API_URL="http://127.0.0.1:9/bot"))
+             for url, commands in ((nobody, COMMANDS.values()), (refused, [COMMANDS["run"]])) for argv in commands]
+    exits = await spbe_bots(*calls)
+    for (argv, _, env), done in zip(calls, exits, strict=True):
+        lines = done.err.splitlines()
+        assert done.code == 1 and len(lines) == 1 and "Traceback" not in done.err, (argv, done)
+        assert password not in done.err + done.out and TOKEN.split(":")[1] not in done.err, (argv, done)
+        if argv[0] == "backup":
+            assert lines[0].startswith("spbe-bot: backup: postgresql://") and "pg_dump" in lines[0], lines[0]
+            continue
+        expected = "cannot connect to the server" if env["SPBE_DATABASE_URL"] == nobody else "the server refused the login"
+        assert lines[0].startswith("spbe-bot: database postgresql://") and expected in lines[0], (argv, lines[0])

@@ -7,6 +7,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.bot.conftest import BOTH_MODES, BotRun
 from tests.bot.fake_telegram import ApiError, FakeUser, Message
 from tests.bot.teams import card_number, invite, team
@@ -77,6 +79,7 @@ async def test_one_institutions_group_never_shows_another_institution(bot: BotRu
     assert "Terjawab 0/47" in text and "Kota Lain" not in text and other_officer.first_name not in text
 
 
+@pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
 async def test_the_summary_is_one_message_edited_in_place(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, citra = await linked_team(bot, operator)
     posted = len(bot.telegram.chat_messages(GROUP))
@@ -139,6 +142,7 @@ async def test_assignments_by_username_by_reply_and_from_the_list(bot: BotRun, o
                                                              **dict.fromkeys(range(42, 48), citra.id)}
 
 
+@pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
 async def test_reminders_fire_from_the_stored_schedule_after_a_restart(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, citra = await linked_team(bot, operator)
     bot.set_clock(datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA))
@@ -257,6 +261,7 @@ async def test_a_lead_promotes_and_removes_members(bot: BotRun, operator: FakeUs
     assert "tidak berlaku" in lead.last().text
 
 
+@pytest.mark.postgres_too  # the real bot on PostgreSQL too (tests/bot/conftest.py)
 async def test_a_group_that_becomes_a_supergroup_keeps_its_link(bot: BotRun, operator: FakeUser) -> None:
     lead, budi, _ = await linked_team(bot, operator)
     await lead.send("/pengingat 07:30", chat_id=GROUP)

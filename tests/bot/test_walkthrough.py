@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
+
 from tests.bot.conftest import BOTH_MODES, BotRun
 from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import card_number, team
 
-pytestmark = BOTH_MODES
+pytestmark = [BOTH_MODES, pytest.mark.postgres_too]  # postgres_too: the real bot on PostgreSQL too (tests/bot/conftest.py)
 
 # Levels a scripted officer gives, indicator by indicator (1..47).
 LEVELS = [3, 4, 2, 3, 1, 2, 3, 4, 5, 3, 2, 3, 4, 2, 3, 4, 1, 2, 3, 4, 2, 2, 3, 1,

@@ -16,9 +16,9 @@ from conversations.evidence import DownloadError
 from conversations.replies import Button, Outcome, Reply
 from conversations.states import Position
 from knowledge.packs import PackRegistry
-from storage import open_database
 from storage.files.local import LocalFileStore
 from storage.models import Role
+from tests.backends import Backend
 
 OPERATOR = 1
 PACKS = PackRegistry.load()
@@ -103,8 +103,8 @@ class FakeFiles:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path, clock: list[datetime]) -> AsyncIterator[Engine]:
-    db = await open_database(tmp_path / "engine.sqlite3")
+async def engine(backend: Backend, tmp_path: Path, clock: list[datetime]) -> AsyncIterator[Engine]:
+    db = await backend.open()
     engine = Engine(db, PACKS, EngineConfig(admin_ids=frozenset({OPERATOR})), clock=lambda: clock[0],
                     files=LocalFileStore(tmp_path / "evidence"))
     engine.source = FakeFiles()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from conversations.context import EngineConfig
 from conversations.engine import Engine
 from conversations.events import Command, Press, Text
 from conversations.replies import Outcome
-from storage import open_database
+from tests.backends import Backend
 from tests.conversations.conftest import OPERATOR, PACKS, Client, officer_of_new_institution, stored
 from tests.storage.conftest import Clock, fill_the_disk, free_the_disk
 
@@ -31,9 +30,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path, clock: Clock) -> AsyncIterator[Engine]:
+async def engine(backend: Backend, clock: Clock) -> AsyncIterator[Engine]:
     """The engine of bot ``BOT``; the database and the engine share one clock."""
-    db = await open_database(tmp_path / "engine.sqlite3", clock=clock)
+    db = await backend.open(clock=clock)
     yield Engine(db, PACKS, EngineConfig(admin_ids=frozenset({OPERATOR}), bot_id=BOT), clock=clock)
     await db.close()
 
@@ -102,28 +101,29 @@ async def test_a_full_disk_gets_a_not_saved_reply_and_confirms_nothing(engine: E
     for number in range(1, 48):  # an answer and a long penjelasan for each indicator, until the disk is full
         text = f"Fakta: Perbup {number}/2024. Analisis: " + "memenuhi kriteria level tiga. " * 59 + "Lengkap."
         before = await officer.position()
-        steps = [
-            lambda n=number: press(officer, 10_000 + 3 * n, "level", level=3),
-            lambda n=number: press(officer, 10_001 + 3 * n, "explain"),
-            lambda n=number, text=text: officer.send(Text(officer.user, officer.chat, 10_002 + 3 * n, text=text)),
+        steps = [  # each makes its update from the buttons shown at that moment
+            lambda n=number: Press(officer.user, officer.chat, 10_000 + 3 * n, data=officer.button("level", level=3).data),
+            lambda n=number: Press(officer.user, officer.chat, 10_001 + 3 * n, data=officer.button("explain").data),
+            lambda n=number, text=text: Text(officer.user, officer.chat, 10_002 + 3 * n, text=text),
         ]
         for step, make in enumerate(steps):
-            outcome = await make()
+            event = make()
+            outcome = await officer.send(event)
             assert outcome.replies, "every step gets a reply"
             if officer.views() == ["short:not_saved"]:
-                failed = (number, step, make)
+                failed = (number, step, event)
                 break
             before = await officer.position()
         if failed:
             break
         confirmed[number] = (3, text)
     assert failed is not None, "the disk never filled up"
-    number, step, retry = failed
+    number, step, event = failed
     assert officer.last.toast is None and officer.last.card is None  # no card, no "saved" toast: nothing confirmed
     assert await officer.position() == before  # not moved on
     # every confirmed step is stored, the failed one is not (its answer, when the answer was confirmed, has no penjelasan)
     assert await stored(engine, officer) == {**confirmed, **({number: (3, None)} if step > 0 else {})}
 
     await free_the_disk(engine.db)
-    outcome = await retry()  # the same update again: its claim was rolled back with it, so it is handled now
+    outcome = await officer.send(event)  # the same update again: its claim was rolled back with it, so it is handled now
     assert officer.views() != ["short:not_saved"] and outcome.replies

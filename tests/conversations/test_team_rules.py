@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from conversations.engine import Engine
 from conversations.events import Chat, Command
 from conversations.replies import Reply
-from storage import open_database
 from storage.models import Role
+from tests.backends import Backend
 from tests.conversations.conftest import PACKS, Client, institution_with
 
 GROUP = Chat(-1001, "supergroup", "Tim SPBE")
@@ -96,14 +96,14 @@ async def test_the_daily_digest_follows_the_group_to_another_institution(engine:
     assert len(digests) == 1 and digests[0].data["p"].institution.id == second and first != second
 
 
-async def test_two_engines_on_one_database_claim_a_due_reminder_once(engine: Engine) -> None:
+async def test_two_engines_on_one_database_claim_a_due_reminder_once(engine: Engine, backend: Backend) -> None:
     """Two replicas tick at the same moment: each reads the schedule due, one claims it and keeps
     what it sends in the outbox in the same transaction; the other sends nothing."""
     await team(engine)
     in_group = Client(engine, 10, "Sari", chat=GROUP)
     await in_group.send(Command(in_group.user, GROUP, None, chat_admin=True, name="hubungkan", args=""))
     await in_group.send(Command(in_group.user, GROUP, None, chat_admin=True, name="pengingat", args="09:00"))
-    other = await open_database(engine.db.path)  # type: ignore[attr-defined]
+    other = await backend.open()
     try:
         second = Engine(other, PACKS, engine.config, clock=engine.clock)
         at = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 09.00 WIB the next day

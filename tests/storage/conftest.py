@@ -1,23 +1,27 @@
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from storage import Database, open_database
+from storage import open_storage
+from storage.backends import Location, OpenedStorage
+from storage.repositories import Storage
+from tests.backends import Backend, backend_of
 from tests.s3 import moto_server, s3  # noqa: F401  (fixtures: an S3 endpoint on 127.0.0.1)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "spbe.sqlite3")
+async def db(backend: Backend) -> AsyncIterator[OpenedStorage]:
+    database = await backend.open()
     yield database
     await database.close()
 
 
-async def make_period(db: Database, *, framework: str = "spbe-2020", level_min: int = 1, level_max: int = 5,
+async def make_period(db: Storage, *, framework: str = "spbe-2020", level_min: int = 1, level_max: int = 5,
                       indicators: int = 47, fractional: bool = False, year: int = 2025) -> tuple[int, int]:
     """An institution with one officer (user 7) and one period; returns (institution id, period id)."""
     async with db.transaction() as tx:
@@ -30,22 +34,16 @@ async def make_period(db: Database, *, framework: str = "spbe-2020", level_min: 
     return institution.id, period.id
 
 
-# --- a full disk, deterministically ----------------------------------------------------------------
+# --- a full disk, deterministically (see tests/backends.py for how, on each backend) ----------------
 
 
-async def fill_the_disk(db: Database) -> None:
-    """From now on the database file cannot grow, as on a full disk: SQLite's ``max_page_count`` on
-    the writer connection, set to the pages the file has. A write that needs a new page fails with
-    SQLITE_FULL, one that fits in the free space of a page still succeeds (as on a real disk)."""
-    writer = db._writer
-    async with writer.execute("PRAGMA page_count") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    await writer.execute(f"PRAGMA max_page_count = {int(row[0])}")
+async def fill_the_disk(db: OpenedStorage) -> None:
+    """From now on the database cannot grow, as on a full disk."""
+    await backend_of(db).fill_the_disk(db)
 
 
-async def free_the_disk(db: Database) -> None:
-    await db._writer.execute("PRAGMA max_page_count = 1073741823")
+async def free_the_disk(db: OpenedStorage) -> None:
+    await backend_of(db).free_the_disk(db)
 
 
 class Clock:
@@ -60,3 +58,26 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+
+def start_twice_at_once(location: Location) -> list[BaseException]:
+    """Two starts at the same moment on one database (two threads, each with its own event loop and
+    connections, as two processes); what they raised."""
+    together = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    async def start() -> None:
+        together.wait()
+        await (await open_storage(location)).close()
+
+    def run() -> None:
+        try:
+            asyncio.run(start())
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return failures

@@ -109,3 +109,34 @@ def test_spbe_packs_means_the_same_to_every_command(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("SPBE_PACKS", f"{tmp_path / 'missing.yaml'}")  # the environment wins over .env
     code, _, err = run(capsys, "frameworks")
     assert code == 1 and "missing.yaml" in err
+
+
+def test_status_and_upgrade_on_postgresql(empty_postgres, capsys) -> None:
+    """The same commands on a PostgreSQL URL: its own migrations, the URL shown without its password."""
+    from storage.postgres.migrations import postgres_migrations
+
+    url, newest = empty_postgres.url, postgres_migrations()[-1].version
+    password = url.split(":")[2].split("@")[0]
+    code, out, _ = run(capsys, "db", "upgrade", "--database", url)
+    assert code == 0 and "applied 0001_initial.sql" in out and f"schema version {newest}" in out
+    code, out, _ = run(capsys, "db", "upgrade", "--database", url)
+    assert code == 0 and "already up to date" in out
+    code, out, _ = run(capsys, "db", "status", "--database", url)
+    assert code == 0 and out.startswith("database: postgresql://") and "(PostgreSQL, reachable)" in out
+    assert f"schema version: {newest}; newest available: {newest}" in out and "pending: none" in out
+    assert password not in out
+    code, _, err = run(capsys, "backup", "copy.dump", "--database", url)
+    assert code == 1 and "pg_dump --format=custom" in err and password not in err
+
+
+def test_a_database_url_that_is_not_postgresql_is_a_setting_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    for name in ("SPBE_DATABASE_PATH", "SPBE_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SPBE_DATABASE_URL=mysql://spbe:pw@db/spbe\n", encoding="utf-8")
+    code, _, err = run(capsys, "db", "status")
+    assert code == 2 and err == ("spbe-bot: configuration error: SPBE_DATABASE_URL: must be a PostgreSQL URL, "
+                                 "postgresql://user:password@host:5432/name (for an SQLite file, set SPBE_DATABASE_PATH instead)\n")
+    (tmp_path / ".env").write_text("SPBE_DATABASE_URL=\n", encoding="utf-8")  # empty: the SQLite file, as without it
+    code, out, _ = run(capsys, "db", "status")
+    assert code == 0 and out.startswith("database: data/spbe.sqlite3 (does not exist yet")

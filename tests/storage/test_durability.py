@@ -1,4 +1,5 @@
-"""Durability: a writer killed with SIGKILL mid-burst, and a backup taken while writes go on."""
+"""Durability: a writer killed with SIGKILL mid-burst (both backends), and a backup of an SQLite file
+taken while writes go on (PostgreSQL's backups are pg_dump's: tests/storage/test_postgres.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 from storage import Database, open_database
+from tests.backends import Backend
 from tests.storage.conftest import make_period
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
-    from storage import open_database
+    from storage import open_storage
 
-    async def main(path, period):
-        db = await open_database(path)
+    async def main(location, period):
+        db = await open_storage(location)
         n = 0
         while True:
             n += 1
@@ -35,14 +37,13 @@ WRITER = textwrap.dedent(
 )
 
 
-async def test_committed_answers_survive_a_sigkill(tmp_path: Path) -> None:
-    path = tmp_path / "spbe.sqlite3"
-    db = await open_database(path)
+async def test_committed_answers_survive_a_sigkill(backend: Backend) -> None:
+    db = await backend.open()
     _, period = await make_period(db)
     await db.close()
 
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", WRITER, str(path), str(period), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-c", WRITER, str(backend.location), str(period), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     committed: dict[int, tuple[int, int]] = {}
@@ -55,7 +56,7 @@ async def test_committed_answers_survive_a_sigkill(tmp_path: Path) -> None:
     child.send_signal(signal.SIGKILL)
     await child.wait()
 
-    db = await open_database(path)
+    db = await backend.open()
     try:
         stored = await db.read.answers.levels(period)
         history = await db.read.answers.history(period)
@@ -66,11 +67,18 @@ async def test_committed_answers_survive_a_sigkill(tmp_path: Path) -> None:
         later = [h for h in history if h.indicator == indicator and int(h.new_explanation.split()[1]) >= n]
         assert later, f"indicator {indicator}: committed write {n} lost"
         assert stored[indicator] == later[-1].new_level
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert backend.integrity_ok()
 
 
-async def test_a_backup_taken_during_writes_restores_a_consistent_state(db: Database, tmp_path: Path) -> None:
+async def test_a_backup_taken_during_writes_restores_a_consistent_state(tmp_path: Path) -> None:
+    db = await open_database(tmp_path / "spbe.sqlite3")
+    try:
+        await _back_up_during_writes(db, tmp_path)
+    finally:
+        await db.close()
+
+
+async def _back_up_during_writes(db: Database, tmp_path: Path) -> None:
     _, period = await make_period(db)
     stop = asyncio.Event()
 

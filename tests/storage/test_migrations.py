@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +11,7 @@ from storage import open_database
 from storage.errors import DatabaseTooNew
 from storage.sqlite import migrations
 from storage.sqlite.database import connect
+from tests.storage.conftest import start_twice_at_once
 
 
 async def test_an_empty_file_gets_the_newest_schema(tmp_path: Path) -> None:
@@ -91,25 +88,7 @@ def test_two_processes_starting_on_a_new_file_take_turns(tmp_path: Path) -> None
     newest = migrations.available()[-1].version
     for attempt in range(20):
         path = tmp_path / f"start{attempt}" / "spbe.sqlite3"
-        together = threading.Barrier(2)
-        failures: list[BaseException] = []
-
-        async def start(path: Path = path, together: threading.Barrier = together) -> None:
-            together.wait()
-            db = await open_database(path)
-            await db.close()
-
-        def run(start: Callable[[], Coroutine[Any, Any, None]] = start, failures: list[BaseException] = failures) -> None:
-            try:
-                asyncio.run(start())
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        failures = start_twice_at_once(path)
         assert not failures, f"attempt {attempt}: {failures!r}"
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == newest

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from storage import Database, open_database
+from storage.backends import OpenedStorage
+from tests.backends import Backend
 
 
-async def test_parts_commit_with_the_transaction_and_are_unsent_until_marked(db: Database) -> None:
+async def test_parts_commit_with_the_transaction_and_are_unsent_until_marked(db: OpenedStorage) -> None:
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
             await tx.outbox.put(41, [(5, '{"a": 1}'), (-100, '{"b": 2}')])
@@ -31,9 +31,9 @@ async def test_parts_commit_with_the_transaction_and_are_unsent_until_marked(db:
     assert await db.read.outbox.parts(41, bot_id=3) == []  # each bot has its own
 
 
-async def test_old_parts_are_dropped_except_those_still_to_send(tmp_path: Path) -> None:
+async def test_old_parts_are_dropped_except_those_still_to_send(backend: Backend) -> None:
     now = [datetime(2026, 12, 1, tzinfo=UTC)]
-    db = await open_database(tmp_path / "spbe.sqlite3", clock=lambda: now[0])
+    db = await backend.open(clock=lambda: now[0])
     try:
         async with db.transaction() as tx:
             await tx.outbox.put(7, [(5, "{}"), (-100, '{"messages": []}')])

@@ -11,6 +11,7 @@ import pytest
 from storage import MAX_EXPLANATION_CHARS, Database
 from storage.errors import AnswerLocked, Conflict, InvalidInput, NotFound, StorageError
 from storage.models import AnswerStatus, ChangeKind, Role
+from tests.backends import Backend
 from tests.storage.conftest import make_period
 
 
@@ -125,11 +126,9 @@ async def test_the_same_update_processed_twice_is_stored_once(db: Database) -> N
     assert len(await db.read.answers.history(period, 9)) == 1
 
 
-async def test_invitations_are_single_use_and_expire(tmp_path) -> None:
-    from storage import open_database
-
+async def test_invitations_are_single_use_and_expire(backend: Backend) -> None:
     now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    db = await open_database(tmp_path / "spbe.sqlite3", clock=lambda: now)
+    db = await backend.open(clock=lambda: now)
     try:
         async with db.transaction() as tx:
             institution = await tx.institutions.create(name="Kementerian Contoh", kind="kementerian")

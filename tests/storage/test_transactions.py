@@ -1,67 +1,52 @@
-"""Database.transaction(): a failed COMMIT and a failed ROLLBACK stay inside the storage layer."""
+"""Database.transaction(): a failed COMMIT and a failed ROLLBACK stay inside the storage layer, and a
+COMMIT never reports success for work that was not kept."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
 import pytest
 
-from storage import Database
+from storage.backends import OpenedStorage
 from storage.errors import StorageError
+from tests.backends import Backend
 from tests.storage.conftest import make_period
 
-ORPHAN = (
-    "INSERT INTO members (institution_id, user_id, display_name, role, joined_at)"
-    " VALUES (999, 8, 'Tanpa Instansi', 'officer', '2026-01-05T08:00:00+00:00')"
-)
 
-
-def committed_rows(db: Database, sql: str) -> list[tuple[Any, ...]]:
-    """What a separate connection sees in the file: only committed data."""
-    with sqlite3.connect(db.path) as conn:
-        return conn.execute(sql).fetchall()
-
-
-async def test_a_failed_commit_raises_storage_error_and_keeps_nothing(db: Database) -> None:
+async def test_a_failed_commit_raises_storage_error_and_keeps_nothing(db: OpenedStorage, backend: Backend) -> None:
     _, period = await make_period(db)
-    with pytest.raises(StorageError, match="commit failed: FOREIGN KEY constraint failed") as failed:
+    with pytest.raises(StorageError, match="commit failed: ") as failed:
         async with db.transaction() as tx:
             await tx.answers.save(period_id=period, indicator=1, level=3, explanation="Fakta: SK 1/2026.", by=7)
-            # the foreign key is checked at COMMIT only, so the COMMIT itself fails
-            await tx.members._execute("PRAGMA defer_foreign_keys = ON")
-            await tx.members._execute(ORPHAN)
-    assert isinstance(failed.value.__cause__, sqlite3.IntegrityError)
+            await backend.make_the_commit_fail(tx)
+    assert isinstance(failed.value.__cause__, backend.driver_error)
 
     assert await db.read.answers.count(period) == 0 and await db.read.answers.history(period) == []
-    assert await db.read.members.get(999, 8) is None
-    assert committed_rows(db, "SELECT * FROM answers") == [] and committed_rows(db, "SELECT * FROM answer_history") == []
-    assert committed_rows(db, "SELECT user_id FROM members WHERE institution_id = 999") == []
-    # the writer is not left inside the failed transaction: the next one starts and commits
+    assert backend.committed("SELECT * FROM answers") == [] and backend.committed("SELECT * FROM answer_history") == []
+    assert backend.committed("SELECT user_id FROM members WHERE institution_id = 999") == []
+    # the connection is not left inside the failed transaction: the next one starts and commits
     async with db.transaction() as tx:
         await tx.answers.save(period_id=period, indicator=1, level=4, explanation=None, by=7)
     assert await db.read.answers.levels(period) == {1: 4}
-    assert committed_rows(db, "SELECT indicator, level_x100 FROM answers") == [(1, 400)]
+    assert backend.committed("SELECT indicator, level_x100 FROM answers") == [(1, 400)]
 
 
-async def test_a_failed_commit_after_sqlite_rolled_back_still_raises_storage_error(db: Database) -> None:
+async def test_a_commit_after_the_transaction_ended_early_raises_storage_error(db: OpenedStorage) -> None:
     """After some failures (disk full, I/O error, interrupt) SQLite has rolled back already, so the
-    ROLLBACK that follows a failed COMMIT would fail too. Ending the transaction early gives the
-    same state deterministically."""
-    with pytest.raises(StorageError, match="commit failed: cannot commit - no transaction is active") as failed:
+    ROLLBACK that follows a failed COMMIT would fail too; PostgreSQL would answer a COMMIT without a
+    transaction with a mere warning. Ending the transaction early gives that state deterministically."""
+    with pytest.raises(StorageError, match="commit failed: ") as failed:
         async with db.transaction() as tx:
             await tx.institutions.create(name="Kabupaten Sementara", kind="kabupaten")
             await tx.institutions._execute("ROLLBACK")
-    assert isinstance(failed.value.__cause__, sqlite3.OperationalError)
+    assert "no transaction is active" in str(failed.value) or "ended before its commit" in str(failed.value)
     assert await db.read.institutions.list() == []
     async with db.transaction() as tx:
         await tx.institutions.create(name="Kabupaten Tetap", kind="kabupaten")
     assert [i.name for i in await db.read.institutions.list()] == ["Kabupaten Tetap"]
 
 
-async def test_an_error_in_the_block_is_not_masked_when_there_is_nothing_to_roll_back(db: Database) -> None:
+async def test_an_error_in_the_block_is_not_masked_when_there_is_nothing_to_roll_back(db: OpenedStorage) -> None:
     with pytest.raises(LookupError, match="the caller's own error"):
         async with db.transaction() as tx:
             await tx.institutions.create(name="Kabupaten Sementara", kind="kabupaten")
@@ -71,21 +56,62 @@ async def test_an_error_in_the_block_is_not_masked_when_there_is_nothing_to_roll
 
 
 async def test_an_error_in_the_block_is_not_masked_by_a_failing_rollback(
-    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    db: OpenedStorage, backend: Backend, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    writer = db._writer
-    execute: Callable[..., Awaitable[Any]] = writer.execute
-
-    async def failing_rollback(sql: str, parameters: Iterable[Any] | None = None) -> Any:
-        if sql == "ROLLBACK":
-            raise sqlite3.OperationalError("disk I/O error")
-        return await execute(sql, parameters)
-
-    with caplog.at_level(logging.WARNING, logger="storage.sqlite.database"), pytest.raises(LookupError, match="the caller's own error"):
+    with caplog.at_level(logging.WARNING, logger="storage"), pytest.raises(LookupError, match="the caller's own error"):
         async with db.transaction() as tx:
             await tx.institutions.create(name="Kabupaten Sementara", kind="kabupaten")
-            monkeypatch.setattr(writer, "execute", failing_rollback)
+            backend.fail_rollbacks(db, monkeypatch)
             raise LookupError("the caller's own error")
     assert "rollback failed" in caplog.text and "disk I/O error" in caplog.text
     monkeypatch.undo()
     assert await db.read.institutions.list() == []  # never committed
+
+
+async def test_a_statement_that_failed_inside_a_savepoint_leaves_the_transaction_usable(db: OpenedStorage) -> None:
+    """The engine runs each handler in a savepoint: a handler whose statement fails is undone, and the
+    rest of the transaction (the update claim, the position) still commits. PostgreSQL refuses every
+    statement after a failed one until the savepoint is rolled back."""
+    async with db.transaction() as tx:
+        await tx.positions.save(1, "kept")
+        with pytest.raises(StorageError, match="database error"):
+            async with tx.savepoint():
+                await tx.positions.save(2, "undone")
+                await tx.answers._execute("INSERT INTO nowhere VALUES (1)")
+        await tx.positions.save(3, "kept as well")
+    assert [await db.read.positions.document(n) for n in (1, 2, 3)] == ["kept", None, "kept as well"]
+
+
+async def test_work_after_a_failed_statement_is_never_confirmed_unless_kept(db: OpenedStorage, backend: Backend) -> None:
+    """A caller that catches a failed statement and carries on: SQLite keeps the rest of the work;
+    PostgreSQL has aborted the transaction (and would answer its COMMIT with a silent ROLLBACK), so
+    the next statement, or the COMMIT, raises, naming the failed statement. Either way nothing is
+    confirmed that is not stored."""
+    try:
+        async with db.transaction() as tx:
+            await tx.positions.save(1, "before")
+            with pytest.raises(StorageError, match="database error"):
+                await tx.answers._execute("INSERT INTO nowhere VALUES (1)")
+            await tx.positions.save(4, "after")
+    except StorageError as exc:
+        assert backend.name == "postgres" and "an earlier statement of this transaction failed" in str(exc)
+        assert "nowhere" in str(exc)
+        assert [await db.read.positions.document(n) for n in (1, 4)] == [None, None]
+    else:
+        assert backend.name == "sqlite"
+        assert [await db.read.positions.document(n) for n in (1, 4)] == ["before", "after"]
+
+
+async def test_a_commit_right_after_a_failed_statement_is_never_taken_for_success(db: OpenedStorage, backend: Backend) -> None:
+    """The same with nothing after the failed statement: PostgreSQL would answer the COMMIT itself
+    with ROLLBACK, and no error."""
+    try:
+        async with db.transaction() as tx:
+            await tx.positions.save(1, "before")
+            with pytest.raises(StorageError, match="database error"):
+                await tx.answers._execute("INSERT INTO nowhere VALUES (1)")
+    except StorageError as exc:
+        assert backend.name == "postgres" and str(exc).startswith("commit failed: an earlier statement of this transaction failed")
+        assert await db.read.positions.document(1) is None
+    else:
+        assert backend.name == "sqlite" and await db.read.positions.document(1) == "before"

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from storage import Database, open_database
-from storage.sqlite.state import RESTART_GAP
+from storage import open_database
+from storage.backends import OpenedStorage
+from storage.rules import RESTART_GAP
+from tests.backends import Backend
 from tests.storage.conftest import Clock
 
 BOT = 777000111
@@ -25,34 +27,34 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def db(tmp_path: Path, clock: Clock) -> AsyncIterator[Database]:
-    database = await open_database(tmp_path / "updates.sqlite3", clock=clock)
+async def db(backend: Backend, clock: Clock) -> AsyncIterator[OpenedStorage]:
+    database = await backend.open(clock=clock)
     yield database
     await database.close()
 
 
-async def claim(db: Database, update_id: int, bot_id: int = BOT, key: str | None = None) -> bool:
+async def claim(db: OpenedStorage, update_id: int, bot_id: int = BOT, key: str | None = None) -> bool:
     async with db.transaction() as tx:
         return await tx.updates.claim(update_id, bot_id=bot_id, key=key)
 
 
-async def claims(db: Database, ids: range, bot_id: int = BOT) -> list[bool]:
+async def claims(db: OpenedStorage, ids: range, bot_id: int = BOT) -> list[bool]:
     return [await claim(db, update_id, bot_id) for update_id in ids]
 
 
-async def test_a_redelivered_update_is_a_repeat_for_24_hours(db: Database, clock: Clock) -> None:
+async def test_a_redelivered_update_is_a_repeat_for_24_hours(db: OpenedStorage, clock: Clock) -> None:
     assert await claims(db, range(500, 510)) == [True] * 10
     assert await claim(db, 505) is False
     clock.advance(hours=23)
     assert await claim(db, 505) is False and await claim(db, 510) is True
 
 
-async def test_each_bot_numbers_its_own_updates(db: Database) -> None:
+async def test_each_bot_numbers_its_own_updates(db: OpenedStorage) -> None:
     assert await claim(db, 7, bot_id=1) and await claim(db, 7, bot_id=2)
     assert not await claim(db, 7, bot_id=1) and not await claim(db, 7, bot_id=2)
 
 
-async def test_after_a_week_without_updates_the_ids_start_anew(db: Database, clock: Clock) -> None:
+async def test_after_a_week_without_updates_the_ids_start_anew(db: OpenedStorage, clock: Clock) -> None:
     assert await claims(db, range(1000, 1020)) == [True] * 20
     clock.advance(days=7, minutes=1)  # Telegram picks the next id at random: here, inside the old range
     assert await claims(db, range(1005, 1010)) == [True] * 5
@@ -60,7 +62,7 @@ async def test_after_a_week_without_updates_the_ids_start_anew(db: Database, clo
     assert await claim(db, 1015) is True  # the old sequence's ids are forgotten
 
 
-async def test_an_id_far_below_the_highest_starts_a_new_sequence(db: Database, clock: Clock) -> None:
+async def test_an_id_far_below_the_highest_starts_a_new_sequence(db: OpenedStorage, clock: Clock) -> None:
     high = 50_000_000
     assert await claims(db, range(high, high + 5)) == [True] * 5
     clock.advance(minutes=5)
@@ -71,7 +73,7 @@ async def test_an_id_far_below_the_highest_starts_a_new_sequence(db: Database, c
     assert await claim(db, high + 1) is False
 
 
-async def test_an_id_claimed_for_another_update_starts_a_new_sequence(db: Database, clock: Clock) -> None:
+async def test_an_id_claimed_for_another_update_starts_a_new_sequence(db: OpenedStorage, clock: Clock) -> None:
     """A young bot gets a new token and Telegram starts again from a low id, inside the old range:
     the ids repeat, the updates (their chat and message ids) do not."""
     assert [await claim(db, n, key=f"m:42:{n + 100}") for n in range(1, 30)] == [True] * 29
@@ -82,7 +84,7 @@ async def test_an_id_claimed_for_another_update_starts_a_new_sequence(db: Databa
     assert await claim(db, 3, key="q:8812") is True
 
 
-async def test_an_id_claimed_more_than_a_day_ago_is_no_redelivery(db: Database, clock: Clock) -> None:
+async def test_an_id_claimed_more_than_a_day_ago_is_no_redelivery(db: OpenedStorage, clock: Clock) -> None:
     """Telegram keeps an update 24 hours at most: the same id after that belongs to a new sequence."""
     assert await claims(db, range(1, 4)) == [True] * 3
     clock.advance(hours=25)
@@ -90,7 +92,7 @@ async def test_an_id_claimed_more_than_a_day_ago_is_no_redelivery(db: Database, 
     assert await claim(db, 3) is True  # the whole old sequence is forgotten, not only the id that came again
 
 
-async def test_seen_answers_as_a_claim_would_without_writing(db: Database, clock: Clock) -> None:
+async def test_seen_answers_as_a_claim_would_without_writing(db: OpenedStorage, clock: Clock) -> None:
     assert await db.read.updates.seen(10, bot_id=BOT) is False  # nothing claimed yet
     assert await claim(db, 10, key="m:42:100")
     assert await db.read.updates.seen(10, bot_id=BOT, key="m:42:100") is True
@@ -102,7 +104,7 @@ async def test_seen_answers_as_a_claim_would_without_writing(db: Database, clock
     assert await claim(db, 10) is True  # seen wrote nothing: the claim decides afresh
 
 
-async def test_a_new_sequence_forgets_the_old_ones_outbox_except_what_is_unsent(db: Database, clock: Clock) -> None:
+async def test_a_new_sequence_forgets_the_old_ones_outbox_except_what_is_unsent(db: OpenedStorage, clock: Clock) -> None:
     async with db.transaction() as tx:
         assert await tx.updates.claim(5, bot_id=BOT)
         await tx.outbox.put(5, [(1, "{}"), (-100, '{"messages": ["a"]}'), (-200, '{"messages": ["b"]}')], bot_id=BOT)
