@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from storage.files import sha256_of
-from tests.bot.conftest import OPERATOR_ID, BotRun, settings_for
-from tests.bot.fake_telegram import FakeTelegram, FakeUser, visible_text
+from tests.bot.conftest import OPERATOR_ID, BotRun, running_bot
+from tests.bot.fake_telegram import FakeUser, visible_text
 from tests.bot.teams import card_number, period_of, team
 from tests.s3 import S3Endpoint, moto_server, s3  # noqa: F401  (fixtures: an S3 endpoint on 127.0.0.1)
 
@@ -152,17 +152,8 @@ async def test_a_file_over_the_download_limit_is_refused_and_nothing_is_kept(bot
 
 @pytest.fixture
 async def bot_on_s3(tmp_path: Path, s3: S3Endpoint) -> AsyncIterator[BotRun]:  # noqa: F811
-    telegram = FakeTelegram()
-    await telegram.start()
-    settings = settings_for(telegram, tmp_path).model_copy(update={
-        "evidence_s3_bucket": s3.bucket, "evidence_s3_endpoint": s3.url, "evidence_s3_prefix": "spbe/"})
-    run = BotRun(telegram, settings)
-    await run.start()
-    try:
+    async with running_bot(tmp_path, evidence_s3_bucket=s3.bucket, evidence_s3_endpoint=s3.url, evidence_s3_prefix="spbe/") as run:
         yield run
-    finally:
-        await run.stop()
-        await telegram.stop()
 
 
 async def test_with_an_s3_bucket_the_files_are_kept_there(bot_on_s3: BotRun, s3: S3Endpoint) -> None:  # noqa: F811
