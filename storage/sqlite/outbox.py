@@ -22,8 +22,8 @@ class OutboxRepository(Repository):
         update that takes its number is the one to answer.
         """
         now = self._clock()
+        await self._execute("DELETE FROM outbox WHERE bot_id = ? AND update_id = ? AND part < ?", (bot_id, update_id, len(parts)))
         for number, (chat_id, document) in enumerate(parts):
-            await self._execute("DELETE FROM outbox WHERE bot_id = ? AND update_id = ? AND part = ?", (bot_id, update_id, number))
             await self._execute("INSERT INTO outbox (bot_id, update_id, part, chat_id, document, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 (bot_id, update_id, number, chat_id, document, now.isoformat()))
         if update_id % 100 == 0:  # keep the table small
