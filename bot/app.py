@@ -132,6 +132,9 @@ async def _post_init(application: Application) -> None:
     await replica.start()
     transport = Transport(engine, Renderer(), replica, settings.group_summary_seconds, Options(settings.minutes_template))
     application.bot_data.update(resources=resources, engine=engine, transport=transport, replica=replica)
+    if isinstance(application.updater, PollingUpdater):  # an update with a replayable answer is confirmed at its commit
+        transport.confirm = application.updater.ledger.finished
+        await transport.replay(application)  # ... so what a crash kept from being delivered is delivered now
     await transport.sweep(application)  # what the outbox had not sent before a restart
     for lang in LANGUAGES:  # Indonesian is the menu for every language without one of its own
         language_code = None if lang == DEFAULT_LANGUAGE else lang

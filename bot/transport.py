@@ -18,13 +18,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineQuery, InlineQueryResultArticle, InputFile, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.exports import FileSender
@@ -39,6 +40,7 @@ from conversations.states import CardRef
 from reports.jobs import Options
 from storage.errors import StorageFull
 from storage.files import FileStoreError
+from storage.rules import KEEP_PARTS
 
 log = logging.getLogger(__name__)
 Document = dict[str, Any]
@@ -47,6 +49,9 @@ HTML = ParseMode.HTML.value
 INLINE_TITLE = 64
 INLINE_DESCRIPTION = 120
 INLINE_CACHE_SECONDS = 300
+# How far back a restart looks for answers to deliver again (Transport.replay): the outbox keeps
+# part 0 this long, and an edited card is worth showing after any outage.
+REPLAY_WINDOW = KEEP_PARTS
 # An outbox part that refreshes a group's summary (with replicas): the summary is read when it is sent.
 REFRESH = json.dumps({"messages": [{"refresh": True}]})
 
@@ -73,13 +78,24 @@ class Origin:
         return cls(chat_id, user.id if user else None, chat is None or chat.type == "private", query.id if query else None, pressed)
 
 
-def _markup(item: Document) -> str | None:
-    """The item's inline keyboard as the Bot API takes it (a JSON object), or None."""
+def replayable(document: Document) -> bool:
+    """Whether delivering this part 0 twice shows the officer the same as once: it only answers the
+    button press, refreshes group summaries and edits messages in place, each in one piece (Telegram
+    refuses a second answer to a press, and an edit to the same text is "not modified"). Such an
+    update is confirmed to Telegram at its commit, before its part 0 is delivered, so the next
+    ``getUpdates`` is on its way while the officer's card is edited; a restart after a crash
+    delivers the part again unless it was marked delivered (:meth:`Transport.replay`). A part that
+    sends a new message waits for its delivery before its update is confirmed, as every update did
+    before: sent twice it would show twice."""
+    return all("edit" in item and len(item.get("text", ())) == 1 and "file" not in item for item in document.get("messages", ()))
+
+
+def _markup(item: Document) -> Document | None:
+    """The item's inline keyboard as the Bot API takes it, or None."""
     rows = item.get("keyboard")
     if not rows:
         return None
-    return json.dumps({"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]},
-                      ensure_ascii=False)
+    return {"inline_keyboard": [[{"text": text, "callback_data": data} for text, data in row] for row in rows]}
 
 
 async def _api(application: Application, method: str, **params: Any) -> Any:
@@ -107,6 +123,10 @@ class Transport:
         self._summaries: dict[int, int] = {}  # summary messages posted since the documents were made
         self._draining: dict[int, asyncio.Future[None]] = {}  # chats whose outbox lane is queued, not yet started
         self.files = FileSender(self.builder, options or Options(), store=engine.files)
+        # Polling (bot.pipeline.Ledger.finished): tells the updater an update may be confirmed before
+        # its handler returns, once it committed with a replayable part 0. Unset in webhook mode,
+        # where Telegram's 200 answers the update only after it finished.
+        self.confirm: Callable[[int], None] | None = None
 
     # --- one update -------------------------------------------------------------------------------
 
@@ -134,8 +154,14 @@ class Transport:
                 self.drain(chat_id, application)
             else:
                 self._queue(chat_id, document, application)
+        early: int | None = None  # confirmed now, its part 0 marked delivered once it is
+        if self.confirm is not None and stored and event.update_id is not None and parts and replayable(parts[0][1]):
+            early = event.update_id
+            self.confirm(early)
         if parts:
             await self.deliver(parts[0][1], origin, application)
+        if early is not None:
+            self.engine.delivered(early)
         self._files(outcome, origin, update, application)
 
     def _files(self, outcome: Outcome, origin: Origin, update: Update, application: Application) -> None:
@@ -154,7 +180,35 @@ class Transport:
         parts = await self.engine.db.read.outbox.parts(update_id, bot_id=self.engine.config.bot_id)
         if parts and parts[0].part == 0:
             log.info("update %s was handled before it was confirmed; its answer is sent again", update_id)
-            await self.deliver(json.loads(parts[0].document), origin, application)
+            document = json.loads(parts[0].document)
+            await self.deliver(document, origin, application)
+            if self.confirm is not None and replayable(document):
+                self.engine.delivered(update_id)
+
+    async def replay(self, application: Application) -> int:
+        """At start (polling): deliver again the part 0 of updates confirmed at their commit and
+        not marked delivered, i.e. handled just before the process stopped without a clean stop.
+        Only the newest part 0 of each chat is a candidate: a newer update of the chat started after
+        the older one's part 0 was delivered, so that one was. Returns how many were delivered."""
+        since = self.engine.clock() - REPLAY_WINDOW
+        replayed = 0
+        for part in await self.engine.db.read.outbox.undelivered(since, bot_id=self.engine.config.bot_id):
+            document = json.loads(part.document)
+            if not replayable(document) or part.update_id is None:
+                continue  # sends a new message: its update was not confirmed before it was delivered
+            edits = [item["edit"] for item in document.get("messages", ())]
+            private = part.chat_id > 0  # Telegram's private chats are the users' own ids
+            origin = Origin(part.chat_id, part.chat_id if private else None, private, document.get("query"), edits[0] if edits else None)
+            try:
+                await self.deliver(document, origin, application)
+            except TelegramError as exc:
+                log.info("the answer to update %s is not delivered again: %s", part.update_id, exc)
+            self.engine.delivered(part.update_id)
+            replayed += 1
+        if replayed:
+            log.info("delivered again the answers to %d update(s) handled just before the last stop", replayed)
+            await self.engine.keep_delivered()
+        return replayed
 
     def render(self, outcome: Outcome, origin: Origin) -> list[tuple[int, Document]]:
         """The outcome as (chat id, document) parts: part 0 for the update's handler (the callback
@@ -226,12 +280,15 @@ class Transport:
         return {"summary": text, "message_id": reply.summary_message_id, "thread": reply.thread_id}
 
     async def deliver(self, document: Document, origin: Origin, application: Application) -> None:
-        """Part 0: this chat's messages, then the callback answer, then the group summaries to
-        refresh (queued in their lanes). The edited card is what the officer waits for, so it goes
-        first; the answer (the toast, the button's spinner) follows one request later."""
-        await self._show_here(document, origin, application)
+        """Part 0: this chat's messages and the callback answer side by side, then the group
+        summaries to refresh (queued in their lanes). The edited card is what the officer waits for,
+        so its request leaves first; the answer (the toast, the button's spinner) no longer waits
+        for the edit's response."""
         if "query" in document:
-            await self._answer(document["query"], document.get("toast"), application)
+            await asyncio.gather(self._show_here(document, origin, application),
+                                 self._answer(document["query"], document.get("toast"), application))
+        else:
+            await self._show_here(document, origin, application)
         for institution_id in document.get("refresh", ()):
             await self.refresh(institution_id, application)
 
@@ -359,6 +416,7 @@ class Transport:
         cards, self.cards = self.cards, {}
         for user_id, card in cards.items():
             await self.engine.remember_card(user_id, card.chat_id, card.message_id)
+        await self.engine.keep_delivered()
 
     async def _show_file(self, chat_id: int, item: Document, application: Application) -> int | None:
         """A kept evidence file, the message its caption; a file gone from the store is said so."""

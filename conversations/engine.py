@@ -92,6 +92,9 @@ class Engine:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.files = files  # where evidence files are kept
         self.source: evidence.FileSource | None = None  # where files sent to the bot are downloaded from (the bot sets it)
+        # Updates confirmed at their commit whose part 0 has been delivered since: marked so with the
+        # next write transaction, whoever's it is (no transaction of their own), see ``delivered``.
+        self._delivered: set[int] = set()
 
     # --- entry points -------------------------------------------------------------------------
 
@@ -144,43 +147,84 @@ class Engine:
         parts = seal(outcome) if seal is not None and update_id is not None else []
         if len(parts) <= 1 or update_id is None:
             return outcome
+        marks = tuple(self._delivered)
         async with self.db.transaction() as tx:
-            if not await self._claim(tx, event):
-                return Outcome(repeated=True)
-            await tx.outbox.put(update_id, parts, bot_id=self.config.bot_id)
-        return outcome
+            await self._mark(tx, marks)
+            claimed = await self._claim(tx, event)
+            if claimed:
+                await tx.outbox.put(update_id, parts, bot_id=self.config.bot_id)
+        self._delivered.difference_update(marks)
+        return outcome if claimed else Outcome(repeated=True)
 
     async def _handle(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        marks = tuple(self._delivered)
         async with self.db.transaction() as tx:
-            if not await self._claim(tx, event):
-                return Outcome(repeated=True)
-            stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
-            position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
-            turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
-            try:
-                async with tx.savepoint():
-                    outcome = await self._dispatch(turn)
-                    _pressed_card(turn, outcome)
-                    if turn.position != stored:
-                        await tx.positions.save(turn.user_id, turn.position.to_document())
-            except Refusal as refusal:
-                outcome = Outcome([refusal.reply], toast=refusal.toast)
-                if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
-                    position = position.model_copy(update={"step": IDLE})
-                if position != stored:
-                    await tx.positions.save(position.user_id, position.to_document())
-            except store_errors.AnswerLocked as exc:
-                outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
-                if position != stored:
-                    await tx.positions.save(position.user_id, position.to_document())
-            outcome.lang = turn.lang
-            outcome.card = position.card
-            _answer_in_topic(outcome, event)
-            if seal is not None and event.update_id is not None:
-                parts = seal(outcome)
-                if parts:
-                    await tx.outbox.put(event.update_id, parts, bot_id=self.config.bot_id)
+            await self._mark(tx, marks)
+            outcome = await self._turn(tx, event, seal, card)
+        self._delivered.difference_update(marks)
         return outcome
+
+    async def _turn(self, tx: Session, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        """The event in ``tx``: claimed, routed, the position saved, what is sent sealed into the outbox."""
+        if not await self._claim(tx, event):
+            return Outcome(repeated=True)
+        stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+        position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
+        turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
+        try:
+            async with tx.savepoint():
+                outcome = await self._dispatch(turn)
+                _pressed_card(turn, outcome)
+                if turn.position != stored:
+                    await tx.positions.save(turn.user_id, turn.position.to_document())
+        except Refusal as refusal:
+            outcome = Outcome([refusal.reply], toast=refusal.toast)
+            if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
+                position = position.model_copy(update={"step": IDLE})
+            if position != stored:
+                await tx.positions.save(position.user_id, position.to_document())
+        except store_errors.AnswerLocked as exc:
+            outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
+            if position != stored:
+                await tx.positions.save(position.user_id, position.to_document())
+        outcome.lang = turn.lang
+        outcome.card = position.card
+        _answer_in_topic(outcome, event)
+        if seal is not None and event.update_id is not None:
+            parts = seal(outcome)
+            if parts:
+                await tx.outbox.put(event.update_id, parts, bot_id=self.config.bot_id)
+        return outcome
+
+    def delivered(self, update_id: int) -> None:
+        """The part 0 of ``update_id``, an update confirmed to Telegram at its commit, has been
+        delivered: a restart need not deliver it again. Kept in the next write transaction (an
+        answer costs no transaction of its own for it), or by :meth:`keep_delivered` at a stop; a
+        crash in between only makes the restart deliver it once more, which for such a part shows
+        the same as once (``bot.transport``, "replayable")."""
+        self._delivered.add(update_id)
+
+    async def _mark(self, tx: Session, marks: tuple[int, ...]) -> None:
+        if marks:
+            await tx.outbox.mark_delivered(marks, self.clock(), bot_id=self.config.bot_id)
+
+    async def keep_delivered(self) -> None:
+        """Mark what :meth:`delivered` noted, in a transaction of its own (stopping); on a full disk
+        the marks are lost and a restart delivers those parts once more."""
+        marks = tuple(self._delivered)
+        if not marks:
+            return
+
+        async def mark() -> None:
+            async with self.db.transaction() as tx:
+                await self._mark(tx, marks)
+
+        try:
+            await retried(mark, "the delivered parts")
+        except store_errors.StorageFull as exc:
+            log.error("%d delivered parts not marked, the disk is full: %s", len(marks), exc)
+        else:
+            self._delivered.difference_update(marks)
 
     async def _read_only(self, event: Event) -> Outcome | None:
         """The outcome of an event whose route only reads (``read_only`` in the table), from the

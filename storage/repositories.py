@@ -8,6 +8,7 @@ picks one from the configured location, and the callers do not know which.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -185,6 +186,8 @@ class Outbox(Protocol):
     async def parts(self, update_id: int, bot_id: int = 0) -> list[OutboxPart]: ...
     async def unsent(self, bot_id: int = 0, chat_id: int | None = None) -> list[OutboxPart]: ...
     async def mark_sent(self, part_id: int, at: datetime) -> None: ...
+    async def mark_delivered(self, update_ids: Sequence[int], at: datetime, bot_id: int = 0) -> None: ...
+    async def undelivered(self, since: datetime, bot_id: int = 0) -> list[OutboxPart]: ...
 
 
 class Replicas(Protocol):

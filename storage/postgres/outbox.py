@@ -3,6 +3,7 @@ reminder sends, kept in the transaction that claimed it. On PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from storage.models import OutboxPart
@@ -56,3 +57,18 @@ class OutboxRepository(Repository):
 
     async def mark_sent(self, part_id: int, at: datetime) -> None:
         await self._execute("UPDATE outbox SET sent_at = %s WHERE id = %s", (at, part_id))
+
+    async def mark_delivered(self, update_ids: Sequence[int], at: datetime, bot_id: int = 0) -> None:
+        """Mark the part 0 of each of ``update_ids`` delivered: its update was confirmed to Telegram
+        at its commit (``bot.transport``, "replayable"), so only this mark tells a restart it was sent."""
+        await self._execute("UPDATE outbox SET sent_at = %s WHERE bot_id = %s AND part = 0 AND update_id = ANY(%s)",
+                            (at, bot_id, list(update_ids)))
+
+    async def undelivered(self, since: datetime, bot_id: int = 0) -> list[OutboxPart]:
+        """For each chat, its newest part 0 written since ``since``, if it is not marked delivered:
+        what a restart delivers again when the update was confirmed at its commit."""
+        found = await self._all(
+            """SELECT * FROM (SELECT DISTINCT ON (chat_id) * FROM outbox WHERE bot_id = %s AND part = 0 AND created_at >= %s
+                              ORDER BY chat_id, id DESC) AS newest
+               WHERE sent_at IS NULL ORDER BY id""", (bot_id, since))
+        return [outbox_part(r) for r in found]

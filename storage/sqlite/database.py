@@ -4,9 +4,12 @@ WAL journal, synchronous=NORMAL, foreign keys on and a busy timeout on every con
 through :meth:`Database.transaction`, one at a time in this process (an asyncio lock around a
 single writer connection, ``BEGIN IMMEDIATE``); each user action is one such transaction. Reads
 through :attr:`Database.read` use their own connection, so they see the last committed state and
-never wait for the writer. Statements run on the event loop's thread; ``BEGIN IMMEDIATE``,
-``COMMIT`` and ``ROLLBACK``, where SQLite may wait, through aiosqlite's worker thread (see
-:func:`storage.sqlite.base.statements`).
+never wait for the writer. Statements run on the event loop's thread (see
+:func:`storage.sqlite.base.statements`), ``BEGIN IMMEDIATE`` and ``COMMIT`` too as long as they
+cannot wait: the writer's busy timeout is 0, so ``BEGIN IMMEDIATE`` fails at once while another
+process writes and is then tried in aiosqlite's worker thread, which waits for the lock; the
+writer never checkpoints inside a ``COMMIT`` (that writes the database file and syncs it), it
+checkpoints every :data:`CHECKPOINT_EVERY` commits in the worker thread instead.
 
 Opening checks the file first (``storage.sqlite.faults``: its folder, permissions, SQLite's
 ``PRAGMA quick_check``) and refuses a file it cannot use with one line naming it; no connection is
@@ -43,6 +46,9 @@ from storage.sqlite.teams import AssignmentRepository, GroupRepository, Reminder
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
+# Commits between two checkpoints of the WAL into the database file. An answer writes some six
+# pages, so this is about SQLite's own default (a checkpoint once the WAL has 1,000 pages).
+CHECKPOINT_EVERY = 150
 
 
 def _utc_now() -> datetime:
@@ -142,6 +148,15 @@ async def _wal(conn: aiosqlite.Connection) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _run(conn: aiosqlite.Connection, sql: str) -> None:
+    """One statement in aiosqlite's worker thread, its cursor closed at once. The worker keeps the
+    last result it handed over until its next job: an open cursor of a statement that returned a
+    row (a PRAGMA's value) would leave the statement in progress, and SQLite then refuses the
+    ``COMMIT`` and ``SAVEPOINT`` run on the loop's thread ("SQL statements in progress")."""
+    cursor = await conn.execute(sql)
+    await cursor.close()
+
+
 async def _close_quietly(conn: aiosqlite.Connection) -> None:
     try:
         await conn.close()
@@ -184,6 +199,7 @@ class Database:
         self.clock = clock
         self.read = Session(reader, clock)
         self.migrated: list[str] = []
+        self._commits = 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
@@ -194,7 +210,7 @@ class Database:
         """
         async with self._lock:
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
+                await self._begin()
             except sqlite3.Error as exc:
                 raise translate(exc, "cannot start a transaction") from exc
             try:
@@ -204,10 +220,38 @@ class Database:
                 raise
             else:
                 try:
-                    await self._writer.execute("COMMIT")
+                    statements(self._writer).execute("COMMIT")
                 except sqlite3.Error as exc:
                     await self._rollback()
                     raise translate(exc, "commit failed") from exc
+                self._commits += 1
+                if self._commits % CHECKPOINT_EVERY == 0:
+                    await self._checkpoint()
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE`` on the loop's thread, where it cannot wait (the writer's busy timeout
+        is 0); while another process holds the write lock, in the worker thread, waiting up to the
+        busy timeout for it."""
+        try:
+            statements(self._writer).execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not faults.error_name(exc).startswith("SQLITE_BUSY"):
+                raise
+        await _run(self._writer, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            await _run(self._writer, "BEGIN IMMEDIATE")
+        finally:
+            await _run(self._writer, "PRAGMA busy_timeout = 0")
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file, in the worker thread; the transaction lock is held,
+        so no statement runs on the writer meanwhile. A failure is only logged: SQLite checkpoints
+        whatever is left the next time, and nothing committed depends on it."""
+        try:
+            await _run(self._writer, "PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            log.warning("checkpoint of %s failed: %s", self.path, exc)
 
     async def ping(self) -> None:
         """One trivial read (the health check): raises :class:`StorageError` when the file cannot be read."""
@@ -228,7 +272,7 @@ class Database:
         if not self._writer.in_transaction:
             return
         try:
-            await self._writer.execute("ROLLBACK")
+            await _run(self._writer, "ROLLBACK")
         except (sqlite3.Error, ValueError):
             log.warning("rollback failed on %s", self.path, exc_info=True)
 
@@ -284,6 +328,10 @@ async def open_database(path: Path | str, *, clock: Clock | None = None, upgrade
             if isinstance(exc.__cause__, sqlite3.Error):  # name the file, and what to do when SQLite says why
                 raise faults.unusable(path, exc.__cause__, doing=str(exc)) from exc.__cause__
             raise
+        # From here the writer's statements run on the loop's thread, and must not wait there
+        # (Database._begin); checkpoints are the database's own (Database._checkpoint).
+        await _run(writer, "PRAGMA busy_timeout = 0")
+        await _run(writer, "PRAGMA wal_autocheckpoint = 0")
         reader = await connect(path, read_only=True)
     except BaseException:
         await _close_quietly(writer)

@@ -3,6 +3,7 @@ reminder sends, kept in the transaction that claimed it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from storage.models import OutboxPart
@@ -54,3 +55,19 @@ class OutboxRepository(Repository):
 
     async def mark_sent(self, part_id: int, at: datetime) -> None:
         await self._execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (at.isoformat(), part_id))
+
+    async def mark_delivered(self, update_ids: Sequence[int], at: datetime, bot_id: int = 0) -> None:
+        """Mark the part 0 of each of ``update_ids`` delivered: its update was confirmed to Telegram
+        at its commit (``bot.transport``, "replayable"), so only this mark tells a restart it was sent."""
+        marks = ", ".join("?" * len(update_ids))
+        await self._execute(f"UPDATE outbox SET sent_at = ? WHERE bot_id = ? AND part = 0 AND update_id IN ({marks})",
+                            (at.isoformat(), bot_id, *update_ids))
+
+    async def undelivered(self, since: datetime, bot_id: int = 0) -> list[OutboxPart]:
+        """For each chat, its newest part 0 written since ``since``, if it is not marked delivered:
+        what a restart delivers again when the update was confirmed at its commit."""
+        rows = await self._all(
+            """SELECT * FROM outbox WHERE sent_at IS NULL AND id IN (
+                   SELECT MAX(id) FROM outbox WHERE bot_id = ? AND part = 0 AND created_at >= ? GROUP BY chat_id)
+               ORDER BY id""", (bot_id, since.isoformat()))
+        return [outbox_part(r) for r in rows]

@@ -159,6 +159,9 @@ class FakeTelegram:
         # Called as each request arrives, before Telegram acts on it (a crash test kills the bot
         # there); while ``dead``, requests are dropped, as if the process had died before sending them.
         self.on_request: Callable[[str, dict], None] | None = None
+        # Awaited before that: a request held there has left the bot but not reached Telegram (a
+        # crash test kills the bot meanwhile, and the held request is then dropped).
+        self.holding: Callable[[str, dict], Awaitable[None]] | None = None
         self.dead = False
         self._activity = asyncio.Condition()
         self.chat_actions: list[tuple[int, str]] = []  # (chat id, action) of every sendChatAction
@@ -226,7 +229,9 @@ class FakeTelegram:
             return dropped
         if method == "getUpdates":  # Telegram takes the offset's confirmation as the request arrives
             await self._confirm(int(params.get("offset", 0) or 0))
-        if self.on_request is not None:
+        if self.holding is not None:
+            await self.holding(method, params)
+        if self.on_request is not None and not self.dead:
             self.on_request(method, params)
         if self.dead:  # checked again after every await above: nothing from a killed bot acts after the kill
             return dropped

@@ -8,7 +8,9 @@ moment where no message already sent belongs to an update the bot has not yet re
 (confirmed to Telegram, or marked sent in the outbox): a kill between Telegram accepting a new
 message and that record would send it again after the restart, the one window no bot can close
 (docs/bot.md, "The update pipeline"). Edits and callback answers are idempotent, so kills around
-them are not restricted.
+them are not restricted. A press whose answer only edits the card is confirmed at its commit,
+before the edit and the callback answer are sent: two lives end as such a confirmation arrives, and
+the restart must deliver those answers itself, since Telegram will not deliver the press again.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ LEAD = 500
 OFFICERS = {501: "Budi", 502: "Citra", 503: "Dewi", 504: "Eko"}
 # Each life is killed as the first safe request of this kind arrives from the nth request on (its
 # start counts): right after an answer's transaction (its callback answer), as a new message is
-# sent (a command's reply, or the outbox's), and as a getUpdates brings a confirmation.
-KILLS = (("answerCallbackQuery", 5), ("sendMessage", 12), ("getUpdates", 20),
-         ("getUpdates", 6), ("answerCallbackQuery", 14), ("sendMessage", 4))
+# sent (a command's reply, or the outbox's), and as a getUpdates brings a confirmation. A
+# PRESS_CONFIRMED life waits for the backlog to drain, then an officer presses once more and the
+# callback answer is held on its way until a getUpdates confirms that press: the kill comes then.
+PRESS_CONFIRMED = "a getUpdates confirming a press before its answer"
+KILLS = (("answerCallbackQuery", 5), ("sendMessage", 12), (PRESS_CONFIRMED, 0), ("getUpdates", 20),
+         ("getUpdates", 6), ("answerCallbackQuery", 14), (PRESS_CONFIRMED, 0), ("sendMessage", 4))
 
 
 async def prepare(path: Path) -> None:
@@ -62,7 +67,7 @@ async def start_bot(telegram: FakeTelegram, database: Path, log: Path) -> asynci
 def marked_sent(database: Path, chat_id: int, after: int) -> int:
     """How many parts for ``chat_id`` of the updates after ``after`` the bot marked sent."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
-        query = "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND update_id > ? AND sent_at IS NOT NULL"
+        query = "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND update_id > ? AND part > 0 AND sent_at IS NOT NULL"
         return int(conn.execute(query, (chat_id, after)).fetchone()[0])
 
 
@@ -77,6 +82,9 @@ class Backlog:
         self.before = {chat: len(telegram.chat_messages(chat)) for chat in (*OFFICERS, GROUP)}
         self.first_update = telegram.confirmed + 1  # setting up is done and confirmed
         self.presses: dict[str, tuple[int, int]] = {}  # query id -> (indicator, level), in the order pressed
+        self.press_updates: dict[int, str] = {}  # update id -> its query id
+        self.lones: list[str] = []  # the presses made alone (press_alone), the last one is ``lone``
+        self.lone = ""
         self.sends: dict[int, list[int]] = {o.id: [] for o in officers}  # chat -> the updates answered with a new message
         self.group_questions = 0
         self.last_update = 0
@@ -89,7 +97,9 @@ class Backlog:
             for index, officer in enumerate(self.officers):
                 number, level = 1 + index * 8 + round_, 1 + (index + round_ + self.waves) % 5
                 data = cb.make("lv", self.period, number, level)
-                self.presses[await officer.press(self.cards[officer.id], data, data=True)] = (number, level)
+                query = await officer.press(self.cards[officer.id], data, data=True)
+                self.presses[query] = (number, level)
+                self.press_updates[officer.last_update_id] = query
                 if round_ == (index + self.waves) % 8:
                     await officer.send(self.COMMANDS[(index + self.waves) % 3])
                     self.sends[officer.id].append(officer.last_update_id)
@@ -98,6 +108,17 @@ class Backlog:
                 self.group_questions += 1
         self.last_update = max(user.last_update_id for user in (self.lead, *self.officers))
         self.waves += 1
+
+    async def press_alone(self) -> None:
+        """One press with nothing else on its way (an indicator the waves leave alone), its
+        answer held (``lone``) until Telegram has its confirmation."""
+        officer, number = self.officers[len(self.lones) % len(self.officers)], 41 + len(self.lones)
+        data = cb.make("lv", self.period, number, 4)
+        self.lone = await officer.press(self.cards[officer.id], data, data=True)
+        self.lones.append(self.lone)
+        self.presses[self.lone] = (number, 4)
+        self.press_updates[officer.last_update_id] = self.lone
+        self.last_update = officer.last_update_id
 
     def new(self, chat: int) -> list[str]:
         return [m.text[:50] for m in self.telegram.chat_messages(chat)[self.before[chat]:]]
@@ -149,13 +170,30 @@ async def test_every_update_takes_effect_once_through_sigkills_and_restarts(tmp_
 
         lives = iter(KILLS)
         life: list = [0, *next(lives)]  # requests seen, the kind of request to kill at, from which one
+        held: dict[str, asyncio.Event] = {}  # a press whose answer is held, and what releases it (the kill)
+        def kill() -> None:
+            os.kill(process.pid, signal.SIGKILL)
+            telegram.dead = True
+            for released in held.values():
+                released.set()
+            held.clear()
 
         def on_request(method: str, params: dict) -> None:
             life[0] += 1
-            if method == life[1] and life[0] >= life[2] and not backlog.done() and backlog.safe():
-                os.kill(process.pid, signal.SIGKILL)
-                telegram.dead = True
+            if life[1] == PRESS_CONFIRMED:
+                offset = int(params.get("offset", 0) or 0)
+                confirmed = range(backlog.first_update, offset) if method == "getUpdates" else range(0)
+                if any(backlog.press_updates.get(update) in held for update in confirmed):
+                    kill()  # Telegram has the confirmation, the answer has not arrived: only the restart can send it
+            elif method == life[1] and life[0] >= life[2] and not backlog.done() and backlog.safe():
+                kill()
 
+        async def holding(method: str, params: dict) -> None:
+            if life[1] == PRESS_CONFIRMED and method == "answerCallbackQuery" and params["callback_query_id"] == backlog.lone:
+                released = held[backlog.lone] = asyncio.Event()
+                await released.wait()
+
+        telegram.holding = holding
 
         telegram.on_request = on_request
         kills = 0
@@ -170,6 +208,8 @@ async def test_every_update_takes_effect_once_through_sigkills_and_restarts(tmp_
                 telegram.dead = False
                 life[:] = [0, *next(lives, ("none", 0))]
                 process = await start_bot(telegram, database, log)
+            elif life[1] == PRESS_CONFIRMED:
+                await backlog.press_alone()  # its answer held: the kill comes with its confirmation
             elif kills < len(KILLS) and backlog.waves < 10:
                 await backlog.wave()  # drained before every kill was made: more of it
             else:
@@ -195,6 +235,7 @@ async def test_every_update_takes_effect_once_through_sigkills_and_restarts(tmp_
         output = log.read_text()
         assert "Traceback" not in output
         assert "was handled before it was confirmed; its answer is sent again" in output  # the outbox's part 0 was used
+        assert "handled just before the last stop" in output  # ... and delivered again at a start
     finally:
         if process.returncode is None:
             process.kill()

@@ -124,6 +124,57 @@ async def test_one_write_transaction_per_answer(bot: BotRun, operator: FakeUser,
     assert len(transactions) == writes + 1 and await card_of(bot, budi) == listing.message_id
 
 
+async def test_a_press_is_confirmed_at_its_commit_and_an_answer_a_crash_kept_back_is_delivered_at_start(
+        bot: BotRun, operator: FakeUser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A press whose answer only edits the card (and answers the press) is confirmed to Telegram
+    once committed, while its card is still being edited; a new message waits for its delivery.
+    When the process stops before the edit, the next start makes it, once."""
+    _, budi, _ = await team(bot, operator, ids=(101, 202, 303))
+    await budi.send("/mulai")
+    card = budi.last()
+    telegram, transport = bot.telegram, bot.transport
+    held = asyncio.Event()
+    deliver = transport.deliver
+    crashed: set[str] = set()  # the query ids whose part 0 "the process died" before delivering
+
+    async def slow(document: dict, origin: object, application: object) -> None:
+        await held.wait()  # the network is slow; or, for the crashed ones, this is where the process dies
+        if document.get("query") in crashed:
+            monkeypatch.setattr(bot.engine, "delivered", lambda update_id: None)  # ... nor marked delivered
+            return
+        await deliver(document, origin, application)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transport, "deliver", slow)
+    budi.waits = False
+    try:
+        await budi.send("/bantuan")  # a new message: not confirmed while it is not delivered
+        polls = sum(method == "getUpdates" for method, _ in telegram.calls)
+        await telegram.until(lambda: sum(method == "getUpdates" for method, _ in telegram.calls) >= polls + 3)
+        assert telegram.confirmed < budi.last_update_id
+        held.set()
+        await telegram.processed(budi.last_update_id)
+
+        held.clear()
+        answered = len(telegram.callback_answers)
+        crashed.add(await budi.press(card, "3"))
+        press = budi.last_update_id
+        await telegram.until(lambda: telegram.confirmed >= press)  # confirmed with its part 0 not yet delivered
+        assert "Indikator 1/47" in card.text and len(telegram.callback_answers) == answered
+    finally:
+        held.set()
+    await telegram.processed(press)
+    monkeypatch.setattr(transport, "deliver", deliver)
+    await bot.restart()  # as after the crash: the answer the outbox kept is delivered before polling starts
+    assert "Indikator 2/47" in card.text
+    assert [a["callback_query_id"] for a in telegram.callback_answers[answered:]] == list(crashed)
+    edits = card.edits
+    await bot.restart()  # marked delivered: not again
+    assert card.edits == edits and len(telegram.callback_answers) == answered + 1
+    budi.waits = True
+    await budi.press(card, "2")
+    assert "Indikator 3/47" in card.text and len(telegram.callback_answers) == answered + 2
+
+
 async def card_of(bot: BotRun, user: FakeUser) -> int | None:
     position = Position.from_document(user.id, await bot.engine.db.read.positions.document(user.id))
     return position.card.message_id if position.card else None

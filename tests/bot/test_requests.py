@@ -1,5 +1,5 @@
 """The Bot API client under PTB (``bot.requests.AiohttpRequest``): what PTB builds arrives as
-Telegram reads it (form fields, files as multipart), and failures become PTB's errors."""
+Telegram reads it (a JSON body, files as multipart), and failures become PTB's errors."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ async def server() -> AsyncIterator[tuple[str, Received]]:
     async def handle(request: web.Request) -> web.Response:
         if request.path == "/slow":
             await asyncio.sleep(1)  # longer than the client's read timeout of 0.3 s
-        form = await request.post()
         fields: dict[str, object] = {}
-        for name, value in form.items():
+        if request.content_type == "application/json":
+            fields.update(await request.json())
+        for name, value in (await request.post()).items():
             fields[name] = (value.filename, value.file.read()) if isinstance(value, web.FileField) else value
         received.append({"content_type": request.content_type, "fields": fields})
         return web.json_response({"ok": True, "result": True})
@@ -53,16 +54,18 @@ async def client() -> AsyncIterator[AiohttpRequest]:
     await request.shutdown()
 
 
-async def test_fields_arrive_as_a_form_with_json_values(server: tuple[str, Received], client: AiohttpRequest) -> None:
+async def test_fields_arrive_as_one_json_object(server: tuple[str, Received], client: AiohttpRequest) -> None:
+    """Values keep their JSON types, a keyboard is a nested object (not a string to decode again),
+    and text outside ASCII arrives as it was written."""
     url, received = server
-    data = RequestData([RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("text", "Indeks 2,86 <b>Baik</b>"),
-                        RequestParameter.from_input("reply_markup", {"inline_keyboard": [[{"text": "3", "callback_data": "l:3"}]]})])
+    keyboard = {"inline_keyboard": [[{"text": "3 · Terdefinisi", "callback_data": "l:3"}]]}
+    data = RequestData([RequestParameter.from_input("chat_id", 42), RequestParameter.from_input("text", "Indeks 2,86 <b>Baik</b> — “ya”"),
+                        RequestParameter.from_input("disable_notification", True), RequestParameter.from_input("reply_markup", keyboard)])
     status, body = await client.do_request(f"{url}/botT/sendMessage", "POST", data)
     assert status == 200 and json.loads(body) == {"ok": True, "result": True}
-    fields = received[0]["fields"]
-    assert received[0]["content_type"] == "application/x-www-form-urlencoded"
-    assert fields == {"chat_id": "42", "text": "Indeks 2,86 <b>Baik</b>",
-                      "reply_markup": '{"inline_keyboard": [[{"text": "3", "callback_data": "l:3"}]]}'}
+    assert received[0]["content_type"] == "application/json"
+    assert received[0]["fields"] == {"chat_id": 42, "text": "Indeks 2,86 <b>Baik</b> — “ya”", "disable_notification": True,
+                                     "reply_markup": keyboard}
 
 
 async def test_a_file_arrives_as_multipart(server: tuple[str, Received], client: AiohttpRequest) -> None:

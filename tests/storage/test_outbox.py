@@ -47,3 +47,31 @@ async def test_old_parts_are_dropped_except_those_still_to_send(backend: Backend
         assert len(await db.read.outbox.parts(100)) == 1
     finally:
         await db.close()
+
+
+async def test_a_chats_newest_part_0_is_undelivered_until_marked(backend: Backend) -> None:
+    """What a restart delivers again: per chat only the newest part 0 of the window, and only while
+    it is unmarked; parts 1.., other bots and parts before the window are not candidates."""
+    now = [datetime(2026, 12, 1, 8, 0, tzinfo=UTC)]
+    db = await backend.open(clock=lambda: now[0])
+    try:
+        async with db.transaction() as tx:
+            await tx.outbox.put(1, [(5, '{"query": "a"}')])
+            await tx.outbox.put(2, [(6, '{"query": "b"}'), (-100, '{"messages": []}')])
+            await tx.outbox.put(3, [(5, '{"query": "c"}')])  # chat 5's newest: 1 was delivered before it started
+            await tx.outbox.put(4, [(6, '{"query": "d"}')], bot_id=9)
+        since = now[0] - timedelta(hours=1)
+        assert [(p.update_id, p.chat_id) for p in await db.read.outbox.undelivered(since)] == [(2, 6), (3, 5)]
+        assert [p.update_id for p in await db.read.outbox.undelivered(since, bot_id=9)] == [4]
+        assert await db.read.outbox.undelivered(now[0] + timedelta(seconds=1)) == []  # written before the window
+
+        async with db.transaction() as tx:
+            await tx.outbox.mark_delivered([3, 1], now[0])
+        assert [p.update_id for p in await db.read.outbox.undelivered(since)] == [2]  # chat 5's newest is delivered
+        assert (await db.read.outbox.parts(2))[1].sent_at is None  # a mark is part 0's only
+        async with db.transaction() as tx:
+            await tx.outbox.mark_delivered([2], now[0])
+        assert await db.read.outbox.undelivered(since) == [] and [p.part for p in await db.read.outbox.unsent()] == [1]
+        assert [p.update_id for p in await db.read.outbox.undelivered(since, bot_id=9)] == [4]  # each bot has its own
+    finally:
+        await db.close()

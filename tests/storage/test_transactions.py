@@ -3,12 +3,18 @@ COMMIT never reports success for work that was not kept."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+from pathlib import Path
 
 import pytest
 
+from storage import open_database
 from storage.backends import OpenedStorage
 from storage.errors import StorageError
+from storage.sqlite.base import statements
+from storage.sqlite.database import CHECKPOINT_EVERY
 from tests.backends import Backend
 from tests.storage.conftest import make_period
 
@@ -115,3 +121,53 @@ async def test_a_commit_right_after_a_failed_statement_is_never_taken_for_succes
         assert await db.read.positions.document(1) is None
     else:
         assert backend.name == "sqlite" and await db.read.positions.document(1) == "before"
+
+
+async def test_a_transaction_waits_for_another_process_write_lock_without_holding_the_event_loop(tmp_path: Path) -> None:
+    """``BEGIN IMMEDIATE`` runs on the loop's thread only when it cannot wait: while another
+    connection (another process, a backup) holds the write lock it waits in the worker thread, the
+    loop serving others meanwhile, and goes on once the lock is free."""
+    db = await open_database(tmp_path / "spbe.sqlite3")
+    other = sqlite3.connect(tmp_path / "spbe.sqlite3", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO institutions (name, kind, created_at) VALUES ('Kota Lain', 'kota', '2026-12-01')")
+
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.institutions.create(name="Kabupaten Contoh", kind="kabupaten")
+
+        writing = asyncio.create_task(write())
+        ticks = 0
+        while ticks < 20:  # the loop keeps running while the transaction waits for the lock
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not writing.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, 5)
+        assert sorted(i.name for i in await db.read.institutions.list()) == ["Kabupaten Contoh", "Kota Lain"]
+        async with db.transaction() as tx:  # and the next one is on the loop's thread again
+            await tx.institutions.create(name="Kota Contoh", kind="kota")
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_the_wal_is_checkpointed_by_the_database_not_inside_commits(tmp_path: Path) -> None:
+    """The writer does not checkpoint when it commits (that would write and sync the database file
+    on the loop's thread); every CHECKPOINT_EVERY commits the database copies the WAL into the file."""
+    path = tmp_path / "spbe.sqlite3"
+    db = await open_database(path)
+    try:
+        assert int(statements(db._writer).execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        before = path.stat().st_size
+        for number in range(CHECKPOINT_EVERY - 1):
+            async with db.transaction() as tx:
+                await tx.positions.save(number, "x" * 5000)  # a page or two each, in the WAL only
+        assert path.stat().st_size == before
+        async with db.transaction() as tx:
+            await tx.positions.save(0, "the last commit before the checkpoint")
+        assert path.stat().st_size > before + 100 * 4096  # copied in
+        assert await db.read.positions.document(CHECKPOINT_EVERY - 2) == "x" * 5000
+    finally:
+        await db.close()
