@@ -36,7 +36,7 @@ from telegram.ext import Application, ExtBot
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.pipeline import STOP_SECONDS, update_keys
+from bot.pipeline import STOP_SECONDS, parse_update, update_keys
 from bot.replicas import Replica
 from bot.runtime import StartFailure
 from conversations.engine import Engine
@@ -84,7 +84,7 @@ class WebhookReceiver:
         try:
             data = await request.json()
             is_update = isinstance(data, dict) and isinstance(data.get("update_id"), int)
-            update = Update.de_json(data, self.application.bot) if is_update else None
+            update = parse_update(data, self.application.bot) if is_update else None
         except Exception:  # not JSON, or not an update: not from Telegram, which sends only updates
             update = None
         if update is None:

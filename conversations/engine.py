@@ -230,7 +230,7 @@ class Engine:
         """The outcome of an event whose route only reads (``read_only`` in the table), from the
         reader connection: no transaction, no claim (answering a redelivered update again changes
         nothing). None when the event needs the writer, also when it turns out to change the position."""
-        if isinstance(event, ChatMigrated | Upload | Edited):
+        if isinstance(event, ChatMigrated | Upload | Edited) or not machine.may_read_only(event):
             return None
         read = self.db.read
         position = Position.from_document(event.user.id, await read.positions.document(event.user.id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 
 from conversations import (
     assignments,
@@ -291,6 +292,19 @@ def input_route(state: State, trigger: str) -> Route:
 
 def press_route(state: State, action: str) -> PeriodRoute | PressRoute:
     return PRESSES.get((state, action)) or PRESSES.get((ANY, action)) or STALE
+
+
+def may_read_only(event: Event) -> bool:
+    """Whether ``event`` takes a read-only route in some state. When it never does (a level pressed
+    on the card), the engine goes to the writer at once, without reading the position to decide."""
+    if isinstance(event, Press):
+        return _press_may_read_only(event.data.split(":", 1)[0])
+    return True
+
+
+@cache
+def _press_may_read_only(action: str) -> bool:
+    return any(press_route(state, action).read_only for state in State)
 
 
 def reads_only(event: Event, state: State) -> bool:

@@ -18,7 +18,7 @@ from conversations.replies import Button, Outcome, Reply
 from conversations.states import Explanation, Guided
 from conversations.summary import headline
 from knowledge.models import Indicator, Pack
-from knowledge.scoring import Evaluation, evaluate
+from knowledge.scoring import Score, index_score
 from storage.models import MAX_EXPLANATION_CHARS, Answer, AnswerStatus, Period
 
 LIST_PAGE = 16
@@ -32,7 +32,7 @@ class Saved:
     ind: Indicator
     level: Decimal
     level_name: str | None
-    evaluation: Evaluation
+    index: Score
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,9 @@ async def choose_level(turn: Turn, period: Period, pack: Pack, number: int, valu
         period_id=period.id, indicator=number, level=value, explanation=existing.explanation if existing else None, by=turn.user_id,
     )
     levels = await turn.tx.answers.levels(period.id)
-    evaluation = evaluate(pack, levels)
-    saved = Saved(ind, value, level_name(pack, ind, value), evaluation)
+    index = index_score(pack, levels)
+    assert index is not None  # the answer just saved counts
+    saved = Saved(ind, value, level_name(pack, ind, value), index)
     next_level = int(value) + 1
     toast_args = {"level": value, "places": 2 if pack.scale.fractional else 0,
                   "next_level": next_level if next_level in ind.levels else None,

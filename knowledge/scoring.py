@@ -177,6 +177,13 @@ def evaluate(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) -> E
     )
 
 
+def index_score(pack: Pack, levels: Mapping[int, Decimal | int | float | str]) -> Score | None:
+    """The index over the answered indicators alone, as :func:`evaluate` gives it, without the
+    aspects, domains and projection (what heads the card after every answer needs only this)."""
+    _, _, index = _aggregate(pack, check_levels(pack, levels))
+    return None if index is None else Score.of(pack, index)
+
+
 def _next_whole_level(value: Decimal) -> Decimal:
     return value.to_integral_value(ROUND_FLOOR) + 1
 

@@ -16,7 +16,7 @@ from conversations.replies import Reply
 from conversations.walkthrough import MAX_BUTTONS, LevelLine, Saved, card_buttons, level_lines
 from knowledge.models import Indicator, Pack
 from knowledge.packs import PackRegistry
-from knowledge.scoring import evaluate
+from knowledge.scoring import index_score
 from storage.models import Answer, AnswerStatus
 from tests.bot.fake_telegram import visible_text
 from tests.bot.text_keys import code_names, macros, placeholders
@@ -88,7 +88,7 @@ def largest_card(pack: Pack, ind: Indicator, lang: str, *, levels: list[LevelLin
     top = Decimal(pack.scale.max)
     answer = Answer(period_id=1, indicator=ind.number, level=top, explanation=None, status=AnswerStatus.FINAL, answered_by=1,
                     updated_at=datetime(2026, 12, 1, tzinfo=UTC))
-    saved = Saved(ind, top, pack.level_name(ind, pack.scale.max), evaluate(pack, {ind.number: top}))
+    saved = Saved(ind, top, pack.level_name(ind, pack.scale.max), index_score(pack, {ind.number: top}))
     data = {"pack": pack, "ind": ind, "answer": answer, "level_name": pack.level_name(ind, pack.scale.max),
             "levels": levels if levels is not None else level_lines(pack, ind, lang), "answered": len(pack.indicators) - 1, "evidence": 12,
             "saved": saved, "explained": None, "required": True}

@@ -10,6 +10,7 @@ import pytest
 from conversations import callbacks as cb
 from conversations import machine
 from conversations.engine import Engine
+from conversations.events import Chat, Press, User
 from conversations.states import State
 from tests.conversations.conftest import officer_of_new_institution
 
@@ -48,3 +49,13 @@ async def test_a_handler_leading_to_an_undeclared_state_is_refused(engine: Engin
     with pytest.raises(RuntimeError, match="does not declare"):
         await officer.press("jump")
     assert (await officer.position()).state == State.IDLE  # and nothing of it was stored
+
+
+def test_a_press_said_never_to_read_only_reads_only_in_no_state() -> None:
+    """``may_read_only`` lets the engine skip the reader for a press: it must be False only for
+    actions whose every route writes (a level pressed on the card is one of them)."""
+    chat, user = Chat(1, "private"), User(1, "Budi")
+    for action in cb.ACTIONS:
+        press = Press(user, chat, 1, data=f"{action}:1:1")
+        assert machine.may_read_only(press) == any(machine.reads_only(press, state) for state in State), action
+    assert not machine.may_read_only(Press(user, chat, 1, data=cb.make("lv", 1, 1, 3)))

@@ -34,7 +34,7 @@ async def test_one_tap_saves_the_answer_and_turns_the_card_into_the_next(engine:
     assert (card.view, card.edit, card.card, card.data["ind"].number) == ("card", True, True, 2)
     saved = card.data["saved"]
     assert (saved.ind.number, saved.level, saved.level_name) == (1, 4, "Terpadu dan Terukur")
-    assert saved.evaluation.index.value == Decimal("4.00") and saved.evaluation.answered == 1
+    assert saved.index.value == Decimal("4.00") and card.data["answered"] == 1
     assert officer.last.toast == "toast_saved" and officer.last.toast_args["next_level"] == 5
     position = await officer.position()
     assert (position.indicator, position.state) == (2, State.IDLE)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 import pytest
 
 from knowledge.packs import PackRegistry
-from knowledge.scoring import Score, ScoringError, band_targets, combine, evaluate, next_moves, round_half_up
+from knowledge.scoring import Score, ScoringError, band_targets, combine, evaluate, index_score, next_moves, round_half_up
 
 D = Decimal
 
@@ -106,6 +107,22 @@ def test_pemdi_2026_bands_and_fractional_values(packs) -> None:
     assert ev.index.exact == D("1.2415")
     assert (ev.index.value, ev.index.predicate.label) == (D("1.24"), "Kurang")
     assert ev.aspects["A1"].value == D("1.75") and ev.aspects["A6"].value == D("1.40")
+
+
+def test_the_index_alone_is_the_evaluations_index(packs) -> None:
+    """What heads the card after an answer (index_score) is evaluate()'s index, partial sets and
+    fractional values included, in every pack."""
+    pick = random.Random(2026)
+    for pack in packs:
+        scale = pack.scale
+        for size in (1, 5, len(pack.indicators) // 2, len(pack.indicators)):
+            numbers = pick.sample([i.number for i in pack.indicators], size)
+            if scale.fractional:
+                levels = {n: D(pick.randint(int(scale.min * 100), int(scale.max * 100))) / 100 for n in numbers}
+            else:
+                levels = {n: pick.randint(int(scale.min), int(scale.max)) for n in numbers}
+            assert index_score(pack, levels) == evaluate(pack, levels).index, (pack.id, levels)
+    assert index_score(packs.get("spbe-2020"), {}) is None
 
 
 def test_partial_evaluation_gives_both_readings(spbe2020) -> None:
