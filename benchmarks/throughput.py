@@ -1,6 +1,6 @@
 """Throughput of the real bot against a bare python-telegram-bot echo bot, in one run.
 
-Run: .venv/bin/python benchmarks/throughput.py [--rounds 5] [--taps 40] [--chunk 5] [--backlog 4x40] [--webhook [--replicas 2]]
+Run: .venv/bin/python benchmarks/throughput.py [--rounds 5] [--taps 40] [--backlog 4x40] [--webhook [--replicas 2]]
 
 Both bots run as their own processes (``spbe-bot run``, as shipped, with its rate limiter; and the
 echo bot below, PTB's defaults, no limiter), each polling its own instance of the test suite's fake
@@ -9,8 +9,7 @@ round, alternating which bot goes first, it measures:
 
 - taps one at a time: an officer presses a level on the live card and waits for the card's edit,
   then presses the next (the echo bot: a user sends a text and waits for the echo), taps per second
-  and each round trip (press sent -> edit made, at the fake API); the two bots take turns every
-  ``--chunk`` taps, so the machine's other work weighs on both alike;
+  and each round trip (press sent -> edit made, at the fake API);
 - a backlog: several officers' presses (echo: texts) queued at once, answers per second until the
   last edit;
 - the bot's CPU per answer (per echoed message): user + system time of its process (all threads)
@@ -219,39 +218,33 @@ class Bench:
         await bot.api.until(lambda: all(bot.api.chat_messages(p.id) for p in people), 30)
         return [(p, int(bot.api.last(p.id).button("3").split(":")[1])) for p in people]
 
-    async def taps(self, taps: int, chunk: int) -> tuple[Phase, Phase]:
-        """Taps one at a time on both bots, ``chunk`` taps of one, then ``chunk`` of the other
-        (which goes first alternating), each chunk timed and its CPU read: a burst of the machine's
-        other work falls on both bots alike, not on one bot's whole phase. The real bot: an officer
-        presses a level on the live card and waits for the card's edit; the echo bot: a user sends
-        a text and waits for the echo."""
-        app, echo = Phase(0, 0.0, 0.0), Phase(0, 0.0, 0.0)
-        ((officer, period),) = await self.officers(self.tapped, 1)
-        card = self.tapped.api.last(officer.id)
-        person = self.user(self.echo, "Pengguna")
-
-        async def press(number: int) -> None:
+    async def app_taps(self, taps: int) -> Phase:
+        bot = self.tapped
+        ((officer, period),) = await self.officers(bot, 1)
+        card = bot.api.last(officer.id)
+        trips: list[float] = []
+        cpu, start = bot.cpu(), time.perf_counter()
+        for number in range(1, taps + 1):
             edits = card.edits
+            sent = time.perf_counter()
             await officer.press(card, cb.make("lv", period, number, 1 + number % 5), data=True)
-            await self.tapped.api.until(lambda: card.edits > edits)
+            await bot.api.until(lambda edits=edits: card.edits > edits)
+            trips.append(time.perf_counter() - sent)
+        seconds = time.perf_counter() - start
+        return Phase(taps, seconds, bot.cpu() - cpu, trips)
 
-        async def say(number: int) -> None:
+    async def echo_taps(self, taps: int) -> Phase:
+        bot = self.echo
+        person = self.user(bot, "Pengguna")
+        trips: list[float] = []
+        cpu, start = bot.cpu(), time.perf_counter()
+        for number in range(1, taps + 1):
+            sent = time.perf_counter()
             await person.send(f"halo {number}")
-            await self.echo.api.until(lambda: len(self.echo.api.chat_messages(person.id)) >= number)
-
-        for first in range(1, taps + 1, chunk):
-            numbers = range(first, min(taps, first + chunk - 1) + 1)
-            sides = [(app, self.tapped, press), (echo, self.echo, say)]
-            for phase, bot, tap in sides if (first // chunk) % 2 == 0 else reversed(sides):
-                cpu, start = bot.cpu(), time.perf_counter()
-                for number in numbers:
-                    sent = time.perf_counter()
-                    await tap(number)
-                    phase.trips.append(time.perf_counter() - sent)
-                phase.seconds += time.perf_counter() - start
-                phase.cpu += bot.cpu() - cpu
-                phase.count += len(numbers)
-        return app, echo
+            await bot.api.until(lambda number=number: len(bot.api.chat_messages(person.id)) >= number)
+            trips.append(time.perf_counter() - sent)
+        seconds = time.perf_counter() - start
+        return Phase(taps, seconds, bot.cpu() - cpu, trips)
 
     async def app_backlog(self, officers: int, answers: int) -> Phase:
         bot = self.shipped
@@ -283,18 +276,19 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-async def main(rounds: int, taps: int, chunk: int, officers: int, answers: int, code: Path | None, replicas: int) -> None:
+async def main(rounds: int, taps: int, officers: int, answers: int, code: Path | None, replicas: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         bench = Bench(Path(directory), code, replicas)
         await bench.start()
         try:
-            await bench.taps(3, 3)  # both bots warm
+            await bench.app_taps(3)  # both bots warm
+            await bench.echo_taps(3)
             results: dict[str, list[Phase]] = {"app_taps": [], "echo_taps": [], "app_backlog": [], "echo_backlog": []}
             for number in range(rounds):
                 order = ("app", "echo") if number % 2 == 0 else ("echo", "app")
-                app_taps, echo_taps = await bench.taps(taps, chunk)
-                results["app_taps"].append(app_taps)
-                results["echo_taps"].append(echo_taps)
+                for who in order:
+                    phase = await (bench.app_taps(taps) if who == "app" else bench.echo_taps(taps))
+                    results[f"{who}_taps"].append(phase)
                 for who in order:
                     phase = await (bench.app_backlog(officers, answers) if who == "app" else bench.echo_backlog(officers, answers))
                     results[f"{who}_backlog"].append(phase)
@@ -340,7 +334,6 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--rounds", type=int, default=5)
         parser.add_argument("--taps", type=int, default=40)
-        parser.add_argument("--chunk", type=int, default=5, help="taps of one bot before the other's turn")
         parser.add_argument("--backlog", default="4x40", help="officers x answers each (at most 47)")
         parser.add_argument("--code", type=Path, help="run the real bot from this checkout (e.g. an older commit, to compare)")
         parser.add_argument("--webhook", action="store_true", help="the real bot in webhook mode (the echo bot still polls)")
@@ -348,4 +341,4 @@ if __name__ == "__main__":
         arguments = parser.parse_args()
         count, each = (int(x) for x in arguments.backlog.split("x"))
         replicas = arguments.replicas if arguments.webhook else 0
-        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), arguments.chunk, count, min(each, 47), arguments.code, replicas))
+        asyncio.run(main(arguments.rounds, min(arguments.taps, 47), count, min(each, 47), arguments.code, replicas))
