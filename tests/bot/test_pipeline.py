@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.pipeline import parse_update
+from bot.updates import topic_of
 from conversations.events import Command, Event
 from conversations.states import Position
 from tests.bot.conftest import OPERATOR_ID, BotRun, running_bot
@@ -217,19 +218,20 @@ async def test_the_fake_bot_api_delivers_an_update_until_a_later_offset_confirms
         await telegram.stop()
 
 
-def test_a_pressed_messages_keyboard_is_not_made_into_objects() -> None:
-    """What the bot reads of a press stays (the data, the message, its chat and topic); the keyboard
-    of that message, which nothing reads, is left out of PTB's objects."""
+def test_of_a_pressed_message_only_what_the_bot_reads_is_made_into_objects() -> None:
+    """What the bot reads of a press stays (the data, the message's id, its chat and topic); the
+    card's text, entities and keyboard, which nothing reads, are left out of PTB's objects."""
     keyboard = {"inline_keyboard": [[{"text": str(level), "callback_data": f"lv:1:1:{level}"} for level in range(1, 6)]]}
+    card = {"message_id": 42, "date": 1, "chat": {"id": -1005, "type": "supergroup", "is_forum": True}, "text": "Indikator 1/47",
+            "entities": [{"type": "bold", "offset": 0, "length": 9}], "reply_markup": keyboard, "message_thread_id": 9,
+            "is_topic_message": True, "from": {"id": 777, "is_bot": True, "first_name": "SPBE"}}
     data = {"update_id": 7, "callback_query": {
-        "id": "q1", "chat_instance": "c", "data": "lv:1:1:3", "from": {"id": 5, "is_bot": False, "first_name": "Budi"},
-        "message": {"message_id": 42, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "Indikator 1/47", "reply_markup": keyboard,
-                    "message_thread_id": 9, "is_topic_message": True}}}
-    update = parse_update(data, None)
-    query = update.callback_query
+        "id": "q1", "chat_instance": "c", "data": "lv:1:1:3", "from": {"id": 5, "is_bot": False, "first_name": "Budi"}, "message": card}}
+    query = parse_update(data, None).callback_query
     assert query is not None and query.data == "lv:1:1:3" and query.from_user.id == 5
-    assert query.message is not None and query.message.message_id == 42 and query.message.chat.id == 5
-    assert query.message.reply_markup is None and query.message.message_thread_id == 9  # type: ignore[union-attr]
-    message = {"update_id": 8, "message": {"message_id": 3, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "/mulai",
-                                           "reply_markup": keyboard}}
-    assert parse_update(message, None).message.reply_markup is not None  # type: ignore[union-attr]  # only a press's is left out
+    message = query.message
+    assert message is not None and message.message_id == 42 and message.chat.id == -1005
+    assert topic_of(message) == 9
+    assert (message.text, message.entities, message.reply_markup) == (None, (), None)  # type: ignore[union-attr]
+    sent = {"update_id": 8, "message": {**card, "text": "/mulai"}}
+    assert parse_update(sent, None).message.reply_markup is not None  # type: ignore[union-attr]  # only a press's message is cut
