@@ -14,7 +14,7 @@ from storage import open_database
 from storage.backends import OpenedStorage
 from storage.errors import StorageError
 from storage.sqlite.base import statements
-from storage.sqlite.database import CHECKPOINT_EVERY
+from storage.sqlite.database import BUSY_TIMEOUT_MS, CHECKPOINT_EVERY
 from tests.backends import Backend
 from tests.storage.conftest import make_period
 
@@ -138,11 +138,12 @@ async def test_a_transaction_waits_for_another_process_write_lock_without_holdin
                 await tx.institutions.create(name="Kabupaten Contoh", kind="kabupaten")
 
         writing = asyncio.create_task(write())
-        ticks = 0
-        while ticks < 20:  # the loop keeps running while the transaction waits for the lock
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for _ in range(20):  # the loop keeps running while the transaction waits for the lock
             await asyncio.sleep(0.005)
-            ticks += 1
-        assert not writing.done()
+        # Blocked on the loop's thread it would stand still for the whole busy timeout (5 s).
+        assert loop.time() - started < BUSY_TIMEOUT_MS / 2000 and not writing.done()
         other.execute("COMMIT")
         await asyncio.wait_for(writing, 5)
         assert sorted(i.name for i in await db.read.institutions.list()) == ["Kabupaten Contoh", "Kota Lain"]
