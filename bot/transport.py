@@ -25,7 +25,7 @@ from typing import Any
 
 from telegram import InlineQuery, InlineQueryResultArticle, InputFile, InputTextMessageContent, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.exports import FileSender
@@ -201,7 +201,10 @@ class Transport:
             origin = Origin(part.chat_id, part.chat_id if private else None, private, document.get("query"), edits[0] if edits else None)
             try:
                 await self.deliver(document, origin, application)
-            except TelegramError as exc:
+            except NetworkError as exc:  # Telegram out of reach: the next start tries again
+                log.warning("the answer to update %s is not delivered again now: %s", part.update_id, exc)
+                continue
+            except TelegramError as exc:  # refused (the chat blocked the bot...): not tried again
                 log.info("the answer to update %s is not delivered again: %s", part.update_id, exc)
             self.engine.delivered(part.update_id)
             replayed += 1
