@@ -8,7 +8,10 @@ fetched but not handled was lost. Here:
   finished, i.e. its handler returned, which is after its transaction committed; the offset it sends
   is the oldest update still unfinished. Telegram delivers an unconfirmed update again, after a
   restart too: a redelivery of a handled update finds the update's claim and what was sent for it in
-  the database (the outbox), and sends that again instead of handling it twice.
+  the database (the outbox), and sends that again instead of handling it twice. An update whose
+  answer can be delivered twice without showing twice (a level pressed on the card) is finished at
+  its commit already, so the next ``getUpdates`` leaves while the card is edited
+  (``bot.transport.replayable``; a restart delivers what a crash kept back).
 - :class:`OrderedUpdates` (PTB's ``BaseUpdateProcessor``) runs an update after every earlier update
   of the same user and of the same chat, and updates of different users and chats concurrently.
 - :class:`Lanes` sends what goes to a chat in order, chats in parallel. A group's messages wait for
