@@ -89,7 +89,7 @@ MUTANTS = (
            'number, level = press.int("indicator"), press.str("level")', 'number, level = press.int("level"), press.str("level")',
            ("tests/conversations",)),
     Mutant("a refused event not rolled back", "conversations/engine.py",
-           "                async with tx.savepoint():", "                if True:",
+           "            async with tx.savepoint():", "            if True:",
            ("tests/conversations",)),
     Mutant("an invitation redeemed without its row lock (PostgreSQL)", "storage/postgres/institutions.py",
            '"SELECT * FROM invitations WHERE code = %s FOR UPDATE"', '"SELECT * FROM invitations WHERE code = %s"',
