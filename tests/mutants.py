@@ -122,7 +122,7 @@ MUTANTS = (
            '        await _run(writer, "PRAGMA busy_timeout = 0")\n', "",
            ("tests/storage/test_transactions.py",)),
     Mutant("the pressed message not kept as the live card in the answer's transaction", "conversations/engine.py",
-           "                    _pressed_card(turn, outcome)\n", "",
+           "                _pressed_card(turn, outcome)\n", "",
            ("tests/bot/test_pipeline.py",)),
     Mutant("an old button acting on another indicator", "conversations/explanations.py",
            "    if (press.int(\"period\"), press.int(\"indicator\")) != (step.period_id, step.indicator):", "    if False:",
