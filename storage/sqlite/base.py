@@ -24,9 +24,10 @@ def statements(conn: aiosqlite.Connection) -> sqlite3.Connection:
 
     A statement on the local file takes microseconds; handing it to aiosqlite's worker thread and
     waiting for the answer costs about a hundred, and a tap on the card runs some twenty of them. So
-    repositories run their statements here, and only the steps where SQLite may wait (``BEGIN
-    IMMEDIATE`` for another process's write lock, ``COMMIT`` for the disk and a checkpoint, opening,
-    migrations, backups) go through the worker thread (see ``storage.sqlite.database``). Connections
+    repositories run their statements here, ``BEGIN IMMEDIATE`` and ``COMMIT`` too where they cannot
+    wait; only what may wait (``BEGIN IMMEDIATE`` under another process's write lock, checkpoints,
+    ``ROLLBACK``, opening, migrations, backups) goes through the worker thread (see
+    ``storage.sqlite.database``). Connections
     are opened with ``check_same_thread=False`` and are used by one side at a time: the writer under
     the transaction lock, the reader only here.
     """
