@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -147,53 +148,42 @@ class Engine:
         parts = seal(outcome) if seal is not None and update_id is not None else []
         if len(parts) <= 1 or update_id is None:
             return outcome
-        marks = tuple(self._delivered)
-        async with self.db.transaction() as tx:
-            await self._mark(tx, marks)
-            claimed = await self._claim(tx, event)
-            if claimed:
-                await tx.outbox.put(update_id, parts, bot_id=self.config.bot_id)
-        self._delivered.difference_update(marks)
-        return outcome if claimed else Outcome(repeated=True)
-
-    async def _handle(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
-        marks = tuple(self._delivered)
-        async with self.db.transaction() as tx:
-            await self._mark(tx, marks)
-            outcome = await self._turn(tx, event, seal, card)
-        self._delivered.difference_update(marks)
+        async with self._writing() as tx:
+            if not await self._claim(tx, event):
+                return Outcome(repeated=True)
+            await tx.outbox.put(update_id, parts, bot_id=self.config.bot_id)
         return outcome
 
-    async def _turn(self, tx: Session, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
-        """The event in ``tx``: claimed, routed, the position saved, what is sent sealed into the outbox."""
-        if not await self._claim(tx, event):
-            return Outcome(repeated=True)
-        stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
-        position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
-        turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
-        try:
-            async with tx.savepoint():
-                outcome = await self._dispatch(turn)
-                _pressed_card(turn, outcome)
-                if turn.position != stored:
-                    await tx.positions.save(turn.user_id, turn.position.to_document())
-        except Refusal as refusal:
-            outcome = Outcome([refusal.reply], toast=refusal.toast)
-            if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
-                position = position.model_copy(update={"step": IDLE})
-            if position != stored:
-                await tx.positions.save(position.user_id, position.to_document())
-        except store_errors.AnswerLocked as exc:
-            outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
-            if position != stored:
-                await tx.positions.save(position.user_id, position.to_document())
-        outcome.lang = turn.lang
-        outcome.card = position.card
-        _answer_in_topic(outcome, event)
-        if seal is not None and event.update_id is not None:
-            parts = seal(outcome)
-            if parts:
-                await tx.outbox.put(event.update_id, parts, bot_id=self.config.bot_id)
+    async def _handle(self, event: Event, seal: Seal | None, card: CardRef | None) -> Outcome:
+        async with self._writing() as tx:
+            if not await self._claim(tx, event):
+                return Outcome(repeated=True)
+            stored = Position.from_document(event.user.id, await tx.positions.document(event.user.id))
+            position = stored if card is None or stored.card == card else stored.model_copy(update={"card": card})
+            turn = Turn(event, tx, position, self.packs, self.library, self.config, self.clock(), lang=event.user.language)
+            try:
+                async with tx.savepoint():
+                    outcome = await self._dispatch(turn)
+                    _pressed_card(turn, outcome)
+                    if turn.position != stored:
+                        await tx.positions.save(turn.user_id, turn.position.to_document())
+            except Refusal as refusal:
+                outcome = Outcome([refusal.reply], toast=refusal.toast)
+                if refusal.leave and position.state != State.IDLE:  # an input that can no longer be given
+                    position = position.model_copy(update={"step": IDLE})
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
+            except store_errors.AnswerLocked as exc:
+                outcome = Outcome([short("locked", number=exc.indicator)], toast="toast_refused")
+                if position != stored:
+                    await tx.positions.save(position.user_id, position.to_document())
+            outcome.lang = turn.lang
+            outcome.card = position.card
+            _answer_in_topic(outcome, event)
+            if seal is not None and event.update_id is not None:
+                parts = seal(outcome)
+                if parts:
+                    await tx.outbox.put(event.update_id, parts, bot_id=self.config.bot_id)
         return outcome
 
     def delivered(self, update_id: int) -> None:
@@ -204,27 +194,31 @@ class Engine:
         the same as once (``bot.transport``, "replayable")."""
         self._delivered.add(update_id)
 
-    async def _mark(self, tx: Session, marks: tuple[int, ...]) -> None:
-        if marks:
-            await tx.outbox.mark_delivered(marks, self.clock(), bot_id=self.config.bot_id)
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[Session]:
+        """A write transaction that also keeps the delivery marks noted so far (:meth:`delivered`);
+        they are forgotten once it has committed, and kept for the next one if it fails."""
+        marks = tuple(self._delivered)
+        async with self.db.transaction() as tx:
+            if marks:
+                await tx.outbox.mark_delivered(marks, self.clock(), bot_id=self.config.bot_id)
+            yield tx
+        self._delivered.difference_update(marks)
 
     async def keep_delivered(self) -> None:
         """Mark what :meth:`delivered` noted, in a transaction of its own (stopping); on a full disk
         the marks are lost and a restart delivers those parts once more."""
-        marks = tuple(self._delivered)
-        if not marks:
+        if not self._delivered:
             return
 
         async def mark() -> None:
-            async with self.db.transaction() as tx:
-                await self._mark(tx, marks)
+            async with self._writing():
+                pass
 
         try:
             await retried(mark, "the delivered parts")
         except store_errors.StorageFull as exc:
-            log.error("%d delivered parts not marked, the disk is full: %s", len(marks), exc)
-        else:
-            self._delivered.difference_update(marks)
+            log.error("%d delivered parts not marked, the disk is full: %s", len(self._delivered), exc)
 
     async def _read_only(self, event: Event) -> Outcome | None:
         """The outcome of an event whose route only reads (``read_only`` in the table), from the
