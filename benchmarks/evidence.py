@@ -30,7 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Settings
 from bot.exports import DOCUMENT_LIMIT
 from conversations.checklist import evidence_status
 from knowledge.checklists import expected
@@ -38,8 +37,8 @@ from knowledge.packs import PackRegistry
 from reports.evidence_zip import EvidenceItem, Support, build_evidence_zip, build_evidence_zip_parts
 from storage import open_database
 from storage.files.local import LocalFileStore
-from tests.bot.conftest import OPERATOR_ID, BotRun
-from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
+from tests.bot.conftest import OPERATOR_ID, running_bot
+from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import team
 from tests.reports.test_evidence_zip import Words
 
@@ -48,15 +47,10 @@ PACK = PackRegistry.load().get("spbe-2020")
 
 
 async def uploads() -> dict[str, float]:
-    telegram = FakeTelegram()
-    await telegram.start()
     timings: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as directory:
-        settings = Settings(bot_token=TOKEN, database_path=Path(directory) / "bench.sqlite3", admin_ids=frozenset({OPERATOR_ID}),
-                            bot_api_url=telegram.base_url, group_summary_seconds=0, _env_file=None)
-        run = BotRun(telegram, settings)
-        await run.start()
-        try:
+        async with running_bot(Path(directory)) as run:
+            telegram = run.telegram
             _, officer = await team(run, FakeUser(telegram, OPERATOR_ID, "Operator"))
             await officer.send("/loncat 12")
             for size, label in ((100 * 1024, "100 KB"), (MB, "1 MB"), (20 * MB, "20 MB")):
@@ -67,9 +61,6 @@ async def uploads() -> dict[str, float]:
                                                 unique_id=f"u-{label}-{n}")
                     timings.setdefault(label, []).append((time.perf_counter() - started) * 1000)
                     assert "dicatat sebagai bukti dukung" in officer.last().text, officer.last().text
-        finally:
-            await run.stop()
-            await telegram.stop()
     return {f"upload {label} (median ms)": round(statistics.median(values), 1) for label, values in timings.items()}
 
 

@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.config import Settings
 from bot.messages import MessageBuilder
 from bot.render import Renderer, plain
 from knowledge.packs import PackRegistry
-from tests.bot.conftest import OPERATOR_ID, BotRun
-from tests.bot.fake_telegram import TOKEN, FakeTelegram, FakeUser
+from tests.bot.conftest import OPERATOR_ID, running_bot
+from tests.bot.fake_telegram import FakeUser
 from tests.bot.teams import card_number, team
 from tests.bot.test_templates import largest_card
 from tests.bot.test_walkthrough import LEVELS
@@ -35,14 +34,9 @@ PENJELASAN = "Fakta: Peraturan Bupati Nomor 12 Tahun 2024 pasal 3-5, berkas 12.a
 
 
 async def evaluate_once(explain: bool) -> dict[str, object]:
-    telegram = FakeTelegram()
-    await telegram.start()
     with tempfile.TemporaryDirectory() as directory:
-        settings = Settings(bot_token=TOKEN, database_path=Path(directory) / "bench.sqlite3", admin_ids=frozenset({OPERATOR_ID}),
-                            bot_api_url=telegram.base_url, group_summary_seconds=0, _env_file=None)
-        run = BotRun(telegram, settings)
-        await run.start()
-        try:
+        async with running_bot(Path(directory)) as run:
+            telegram = run.telegram
             _, officer = await team(run, FakeUser(telegram, OPERATOR_ID, "Operator"))
             start = len(telegram.calls)
             taps = 1
@@ -61,9 +55,6 @@ async def evaluate_once(explain: bool) -> dict[str, object]:
             characters = sum(len(plain(str(p.get("text", "")))) for p in sent)
             summary = officer.last().text
             assert "Ringkasan" in summary or "Summary" in summary, summary[:200]
-        finally:
-            await run.stop()
-            await telegram.stop()
     kinds = Counter(m for m, _ in calls)
     return {
         "taps": taps,
